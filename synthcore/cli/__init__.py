@@ -1,0 +1,12 @@
+"""The ``synthcore`` command: one module per stage group registers its commands on the shared app."""
+
+from __future__ import annotations
+
+from synthcore.cli.app import app, run
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the ``synthcore`` console script."""
+    run()
