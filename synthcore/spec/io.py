@@ -96,9 +96,10 @@ def model_sha256(model: BaseModel) -> str:
 def schema_models() -> dict[str, type[BaseModel]]:
     """The contracts whose JSON Schemas live in specs/schemas/, by file stem."""
     from synthcore.spec.distribution import DistributionSpec
+    from synthcore.spec.metrics_pack import MetricsPack
     from synthcore.spec.reports import GenerationReport
 
-    return {"distribution-spec": DistributionSpec, "generation-report": GenerationReport}
+    return {"distribution-spec": DistributionSpec, "generation-report": GenerationReport, "metrics-pack": MetricsPack}
 
 
 def render_schema(model: type[BaseModel]) -> str:
