@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from synthcore.cli import generate as _generate  # noqa: F401  (registers commands)
 from synthcore.cli.app import app, run
 
 __all__ = ["app", "main"]

@@ -36,21 +36,9 @@ _STATE: dict[str, bool] = {"debug": False}
 def run() -> None:
     """Run the app; a SynthError prints ``error: <message>`` and exits with its exit code."""
     try:
-        app(standalone_mode=False)
+        app()
     except SynthError as exc:
         if _STATE["debug"]:
             raise
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        print("aborted", file=sys.stderr)
-        sys.exit(130)
-    except Exception as exc:  # click usage errors arrive as ClickException subclasses
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

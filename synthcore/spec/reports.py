@@ -23,6 +23,7 @@ class ChunkReport(StrictModel):
     seed: str
     counts: Counts
     tables: dict[str, TableSummary]
+    effective: dict[str, float]
     seconds: float
 
 
@@ -37,5 +38,6 @@ class GenerationReport(StrictModel):
     numpy_version: str
     synthcore_version: str
     tables: dict[str, TableSummary]
+    effective: dict[str, float]
     chunk_seconds: dict[int, float]
     seconds: float

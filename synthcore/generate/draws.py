@@ -1,0 +1,88 @@
+"""Vectorised draws from the spec's distribution kinds, and the closed forms the plan and fidelity need.
+
+Every function takes a numpy Generator and a size and returns an array; none loops over rows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.optimize import brentq
+
+from synthcore.errors import InputError
+from synthcore.spec.distribution import Distribution, Geometric, Histogram, LogNormal, PowerLaw
+
+
+def draw(dist: Distribution, rng: np.random.Generator, size: int) -> np.ndarray:
+    """Draw ``size`` float values from ``dist`` (power laws need an ``xmax``)."""
+    if isinstance(dist, PowerLaw):
+        if dist.xmax is None:
+            raise InputError(f"power law with alpha={dist.alpha} needs xmax here")
+        return draw_power_law(rng, dist.alpha, dist.xmin, dist.xmax, size)
+    if isinstance(dist, LogNormal):
+        return np.clip(rng.lognormal(dist.mu, dist.sigma, size), dist.min, dist.max)
+    if isinstance(dist, Geometric):
+        return np.minimum(dist.min + rng.geometric(dist.p, size) - 1, dist.max).astype(np.float64)
+    return draw_histogram(dist, rng, size)
+
+
+def draw_int(dist: Distribution, rng: np.random.Generator, size: int) -> np.ndarray:
+    """Draw integers: continuous kinds are rounded down (so ``[a, b)`` bins hold integers ``a .. b-1``)."""
+    return np.floor(draw(dist, rng, size)).astype(np.int64)
+
+
+def draw_power_law(rng: np.random.Generator, alpha: float, xmin: float, xmax: float, size: int) -> np.ndarray:
+    """Inverse-CDF draws from the density ∝ x^-alpha truncated to [xmin, xmax]."""
+    a = alpha - 1.0
+    tail = (xmin / xmax) ** a
+    u = rng.random(size)
+    return np.asarray(xmin * (1.0 - u * (1.0 - tail)) ** (-1.0 / a))
+
+
+def draw_histogram(dist: Histogram, rng: np.random.Generator, size: int) -> np.ndarray:
+    """Pick a bin by weight, then a uniform point inside it."""
+    edges = np.asarray(dist.edges)
+    weights = np.asarray(dist.weights)
+    bins = rng.choice(weights.size, size=size, p=weights / weights.sum())
+    return edges[bins] + rng.random(size) * (edges[bins + 1] - edges[bins])
+
+
+def draw_choice(rng: np.random.Generator, shares: np.ndarray, size: int) -> np.ndarray:
+    """Category indices with the given shares."""
+    return rng.choice(shares.size, size=size, p=shares / shares.sum())
+
+
+def power_law_mean(alpha: float, xmin: float, xmax: float) -> float:
+    """Mean of the power law ∝ x^-alpha truncated to [xmin, xmax]."""
+    a = alpha - 1.0
+    r = xmin / xmax
+    if abs(a - 1.0) < 1e-12:
+        return a * xmin * math.log(xmax / xmin) / (1.0 - r)
+    return a * xmin**a * (xmax ** (1.0 - a) - xmin ** (1.0 - a)) / ((1.0 - a) * (1.0 - r**a))
+
+
+def solve_power_law_xmax(alpha: float, xmin: float, mean: float, cap: float) -> float | None:
+    """The cut-off ``xmax`` in (xmin, cap] giving the truncated power law this mean; None if none does."""
+    lo, hi = xmin * (1.0 + 1e-9), cap
+    if hi <= lo or not (power_law_mean(alpha, xmin, lo) < mean < power_law_mean(alpha, xmin, hi)):
+        return None
+    return float(
+        math.exp(brentq(lambda lx: power_law_mean(alpha, xmin, math.exp(lx)) - mean, math.log(lo), math.log(hi)))
+    )
+
+
+def allocate_exact(total: int, weights: np.ndarray, minimum: int = 1) -> np.ndarray:
+    """Integers ``>= minimum`` summing to exactly ``total``, proportional to ``weights - minimum`` (largest remainder)."""
+    n = weights.size
+    spare = total - minimum * n
+    if spare < 0:
+        raise InputError(f"cannot give {n} items at least {minimum} each from a total of {total}")
+    extra = np.maximum(weights - minimum, 0.0)
+    extra = extra / extra.sum() * spare if extra.sum() > 0 else np.full(n, spare / max(n, 1))
+    base = np.floor(extra).astype(np.int64)
+    short = spare - int(base.sum())
+    if short:
+        order = np.argsort(-(extra - base), kind="stable")
+        base[order[:short]] += 1
+    return base + minimum

@@ -1,0 +1,1 @@
+"""Vectorised builders, one per table: plan arrays in, Arrow tables out (schemas from synthcore.spec.tables)."""

@@ -1,0 +1,61 @@
+"""Gibberish text from a fixed syllable set, sliced vectorised into Arrow string arrays.
+
+The corpus is a constant of the code (a fixed seed, not the run's): runs differ by where they read it. Text is
+built as one contiguous read of the corpus per block, so an Arrow string array is made from an offsets buffer
+and a slice of the corpus without a per-row loop. Never real words, names or personal data.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pyarrow as pa
+
+_CONSONANTS = "bdfgklmnprstvz"
+_VOWELS = "aeiou"
+# 6M syllables (~15 MB) with a space after about a third of them; blocks needing more text wrap around.
+_CORPUS_SYLLABLES = 6_000_000
+_CORPUS_SEED = 20260101
+
+
+@cache
+def corpus(spaces: bool) -> np.ndarray:
+    """The fixed corpus as uint8 ASCII: syllables, with or without word breaks."""
+    rng = np.random.default_rng(_CORPUS_SEED + int(spaces))
+    n = _CORPUS_SYLLABLES
+    cells = np.empty((n, 3), dtype=np.uint8)
+    cells[:, 0] = np.frombuffer(_CONSONANTS.encode(), np.uint8)[rng.integers(0, len(_CONSONANTS), n)]
+    cells[:, 1] = np.frombuffer(_VOWELS.encode(), np.uint8)[rng.integers(0, len(_VOWELS), n)]
+    cells[:, 2] = ord(" ")
+    keep = np.ones((n, 3), dtype=bool)
+    keep[:, 2] = spaces & (rng.random(n) < 0.35)
+    return cells[keep]
+
+
+def _validity(valid: np.ndarray | None) -> pa.Buffer | None:
+    if valid is None or valid.all():
+        return None
+    return pa.py_buffer(np.packbits(valid, bitorder="little"))
+
+
+def gibberish(
+    rng: np.random.Generator, lengths: np.ndarray, valid: np.ndarray | None = None, *, spaces: bool = True
+) -> pa.StringArray:
+    """A string array of ``lengths`` ASCII characters each (null where ``valid`` is False)."""
+    lengths = np.where(valid, lengths, 0) if valid is not None else lengths
+    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    total = int(offsets[-1])
+    if total >= 2**31:
+        raise ValueError(f"{total} characters of text in one block exceed Arrow's 2 GiB string limit")
+    text = corpus(spaces)
+    start = int(rng.integers(0, text.size))
+    if start + total <= text.size:
+        data = text[start : start + total]
+    else:
+        reps = (start + total) // text.size + 1
+        data = np.tile(text, reps)[start : start + total]
+    return pa.StringArray.from_buffers(
+        lengths.size, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data), _validity(valid)
+    )

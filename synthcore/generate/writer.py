@@ -1,0 +1,58 @@
+"""Parquet output of one chunk: one file per table, written under a temporary name and renamed when complete."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from synthcore.spec.tables import chunk_file
+
+# Blocks are small for some tables (64 conversations); buffering to this many rows keeps row groups efficient
+# for readers (DuckDB, the loader) without holding a whole chunk in memory.
+ROW_GROUP_ROWS = 256_000
+COMPRESSION = "snappy"
+
+
+class ChunkWriter:
+    """Buffered Parquet writers for every table of one chunk; ``commit`` renames them all into place."""
+
+    def __init__(self, out_dir: Path, chunk: int, schemas: dict[str, pa.Schema]) -> None:
+        self._targets = {name: chunk_file(out_dir, name, chunk) for name in schemas}
+        self._temps = {name: p.with_name(f".{p.name}.{os.getpid()}.tmp") for name, p in self._targets.items()}
+        self._buffers: dict[str, list[pa.Table]] = {name: [] for name in schemas}
+        self._buffered = dict.fromkeys(schemas, 0)
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        for name, schema in schemas.items():
+            self._temps[name].parent.mkdir(parents=True, exist_ok=True)
+            self._writers[name] = pq.ParquetWriter(self._temps[name], schema, compression=COMPRESSION)
+
+    def write(self, name: str, table: pa.Table) -> None:
+        """Append rows to ``name``; flushes a row group once enough rows are buffered."""
+        self._buffers[name].append(table)
+        self._buffered[name] += table.num_rows
+        if self._buffered[name] >= ROW_GROUP_ROWS:
+            self._flush(name)
+
+    def _flush(self, name: str) -> None:
+        if self._buffered[name]:
+            self._writers[name].write_table(pa.concat_tables(self._buffers[name]), row_group_size=ROW_GROUP_ROWS)
+        self._buffers[name], self._buffered[name] = [], 0
+
+    def commit(self) -> None:
+        """Flush, close and rename every file into place."""
+        for name, writer in self._writers.items():
+            self._flush(name)
+            writer.close()
+        for name, temp in self._temps.items():
+            os.replace(temp, self._targets[name])
+
+    def abort(self) -> None:
+        """Close and delete the temporary files (nothing half-written is left)."""
+        for name, writer in self._writers.items():
+            try:
+                writer.close()
+            finally:
+                self._temps[name].unlink(missing_ok=True)
