@@ -67,13 +67,12 @@ def solve_power_law_xmax(alpha: float, xmin: float, mean: float, cap: float) -> 
     lo, hi = xmin * (1.0 + 1e-9), cap
     if hi <= lo or not (power_law_mean(alpha, xmin, lo) < mean < power_law_mean(alpha, xmin, hi)):
         return None
-    return float(
-        math.exp(brentq(lambda lx: power_law_mean(alpha, xmin, math.exp(lx)) - mean, math.log(lo), math.log(hi)))
-    )
+    root = brentq(lambda lx: power_law_mean(alpha, xmin, math.exp(lx)) - mean, math.log(lo), math.log(hi))
+    return float(math.exp(root))
 
 
 def allocate_exact(total: int, weights: np.ndarray, minimum: int = 1) -> np.ndarray:
-    """Integers ``>= minimum`` summing to exactly ``total``, proportional to ``weights - minimum`` (largest remainder)."""
+    """Integers ``>= minimum`` summing to ``total``, proportional to ``weights - minimum`` (largest remainder)."""
     n = weights.size
     spare = total - minimum * n
     if spare < 0:

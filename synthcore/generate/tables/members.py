@@ -56,7 +56,7 @@ def members_table(
     last_message_us: np.ndarray,
     last_read_us: np.ndarray,
 ) -> pa.Table:
-    """conversation_users rows: joinedAt ≤ the conversation's first message; leavers leave after their last read."""
+    """Build conversation_users rows: joinedAt ≤ first message; leavers leave after their last read."""
     rng = stream(Purpose.MEMBER_ROLES, block, plan.root)
     n = members.user.size
     position = np.arange(n) - members.offsets[members.conv]

@@ -1,5 +1,7 @@
-"""Messages of one block (types, senders, bursty strictly increasing times, content, replies, edits) and the
-attachment row of every non-TEXT message."""
+"""Messages of one block, and the attachment row of every non-TEXT message.
+
+Types, senders, bursty strictly increasing times, content, replies and edits are drawn per block, vectorised.
+"""
 
 from __future__ import annotations
 
@@ -75,7 +77,7 @@ def draw_messages(
 def messages_table(
     plan: DatasetPlan, block: int, conv: ConversationBlock, members: MemberBlock, msgs: MessageBlock
 ) -> pa.Table:
-    """messages rows: TEXT content is gibberish of the spec's length; replies point to an earlier message."""
+    """Build the messages rows: TEXT content is gibberish of the spec's length; replies point to an earlier message."""
     spec = plan.spec.messages
     rng = stream(Purpose.CONTENT, block, plan.root)
     n = msgs.index.size

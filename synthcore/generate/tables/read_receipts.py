@@ -72,7 +72,7 @@ def last_read_per_member(receipts: ReceiptBlock, n_members: int) -> np.ndarray:
 
 
 def receipts_table(plan: DatasetPlan, members: MemberBlock, msgs: MessageBlock, receipts: ReceiptBlock) -> pa.Table:
-    """read_receipts rows."""
+    """Build the read_receipts rows."""
     columns = [
         keyed_uuids(IdSpace.MESSAGES, msgs.index[receipts.message], plan.root),
         keyed_uuids(IdSpace.USERS, members.user[receipts.reader], plan.root),
