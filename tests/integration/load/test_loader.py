@@ -19,7 +19,7 @@ SELECT 'column', c.relname || '.' || a.attname, format_type(a.atttypid, a.atttyp
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 WHERE c.relnamespace = %(ns)s::text::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND c.relname = ANY(%(tables)s)
 UNION ALL
-SELECT 'constraint', conname, pg_get_constraintdef(oid) FROM pg_constraint
+SELECT 'constraint', conname, replace(pg_get_constraintdef(oid), %(ns)s::text || '.', '') FROM pg_constraint
 WHERE connamespace = %(ns)s::text::regnamespace AND conrelid::regclass::text NOT LIKE '%%synthcore%%'
 UNION ALL
 SELECT 'index', indexname, replace(indexdef, %(ns)s::text || '.', '') FROM pg_indexes
