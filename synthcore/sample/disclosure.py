@@ -1,0 +1,99 @@
+"""Statistical disclosure control for the metrics pack: k-user suppression, secondary suppression, rounding.
+
+Rules (notes/privacy-controls.md): a cell is published only when at least ``k`` distinct users contribute to it
+(default 11, the CMS threshold); if a vector loses exactly one cell, its smallest published cell is suppressed
+too, so the lost cell cannot be derived from a total; published counts are rounded to a multiple of
+``rounding``; percentiles need k users strictly below and strictly above their bin and are top-coded at the last
+edge. No minimum or maximum is ever computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from synthcore.errors import InputError
+from synthcore.spec.metrics_pack import ROUNDING_MULTIPLE, round_significant
+
+DEFAULT_K = 11
+DEFAULT_ROUNDING = 5
+
+
+@dataclass(frozen=True)
+class DisclosurePolicy:
+    """The k threshold (distinct users per cell) and the rounding multiple of published counts."""
+
+    k: int = DEFAULT_K
+    rounding: int = DEFAULT_ROUNDING
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.k <= 1000:
+            raise InputError(f"k must be between 2 and 1000 (got {self.k})")
+        if self.rounding % ROUNDING_MULTIPLE or not ROUNDING_MULTIPLE <= self.rounding <= 1000:
+            raise InputError(f"rounding must be a multiple of {ROUNDING_MULTIPLE} up to 1000 (got {self.rounding})")
+
+
+@dataclass
+class DisclosureTally:
+    """What disclosure control did to one pack; recorded in the manifest."""
+
+    published: int = 0
+    suppressed: int = 0
+    secondary_suppressed: int = 0
+    percentiles_published: int = 0
+    percentiles_withheld: int = 0
+
+
+def round_counts(counts: np.ndarray, rounding: int) -> np.ndarray:
+    """Round non-negative ``counts`` half up to the nearest multiple of ``rounding`` (int64)."""
+    clipped = np.clip(np.rint(counts), 0, None).astype(np.int64)
+    return (clipped + rounding // 2) // rounding * rounding
+
+
+def protect_vector(
+    counts: np.ndarray, users: np.ndarray, policy: DisclosurePolicy, tally: DisclosureTally
+) -> list[int | None]:
+    """Publish ``counts`` cell by cell: None where fewer than k users contribute, else the rounded count.
+
+    Args:
+        counts: the (possibly noised) value per cell.
+        users: distinct contributing users per cell (exact; never published).
+        policy: k and rounding.
+        tally: updated with the number of published and suppressed cells.
+    """
+    keep = np.asarray(users) >= policy.k
+    if counts.size > 1 and np.count_nonzero(~keep) == 1 and keep.any():
+        smallest = np.flatnonzero(keep)[np.argmin(counts[keep])]
+        keep[smallest] = False
+        tally.secondary_suppressed += 1
+    rounded = round_counts(counts, policy.rounding)
+    tally.published += int(keep.sum())
+    tally.suppressed += int((~keep).sum())
+    return [int(v) if k else None for v, k in zip(rounded, keep, strict=True)]
+
+
+def protect_percentile(
+    value: float | None,
+    bin_users: np.ndarray,
+    edges: tuple[float, ...],
+    policy: DisclosurePolicy,
+    tally: DisclosureTally,
+) -> float | None:
+    """Publish a percentile only if k users lie in bins wholly below and wholly above the bin it falls in.
+
+    Distinct users over several bins are at least the largest per-bin count, so that maximum is the (sound)
+    lower bound compared with k. The published value is top-coded at the last edge and rounded to 3
+    significant digits.
+    """
+    if value is None or not np.isfinite(value):
+        tally.percentiles_withheld += 1
+        return None
+    index = int(np.searchsorted(np.asarray(edges), value, side="right")) - 1
+    below = bin_users[:index].max(initial=0)
+    above = bin_users[index + 1 :].max(initial=0)
+    if below < policy.k or above < policy.k:
+        tally.percentiles_withheld += 1
+        return None
+    tally.percentiles_published += 1
+    return round_significant(min(max(value, 0.0), float(edges[-1])))

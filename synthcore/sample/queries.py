@@ -1,0 +1,273 @@
+"""The sampler's SQL: one named query per metric family, computed entirely inside PostgreSQL.
+
+Every query returns rows ``(metric text, label text, bin int, n float8, users bigint)``: a count (or a sum) ``n``
+for one cell, and ``users``, the number of distinct users contributing to that cell, which disclosure control
+compares with k. ``metric`` is a constant of the query; ``label`` is a constant or a value the query has
+already mapped onto a fixed list passed as a parameter; ``bin`` is an index into a fixed edge array passed as a
+parameter. Rows per query are bounded by the number of bins, so client memory is constant in the data size.
+
+Message-level queries first aggregate per (sender, cell) with a hash aggregate, then count distinct senders over
+that much smaller set. Parameters: ``start``/``end`` (the window, timestamptz) and the edge and label arrays named
+in each query.
+"""
+
+from __future__ import annotations
+
+from typing import LiteralString
+
+WINDOW = 'm."createdAt" >= %(start)s AND m."createdAt" < %(end)s'
+
+
+def _bin(expr: LiteralString, edges: LiteralString) -> LiteralString:
+    """SQL for the 0-based bin of ``expr`` in the edge array parameter ``edges`` (values below edge 0 go to 0)."""
+    return f"greatest(width_bucket(({expr})::float8, %({edges})s::float8[]) - 1, 0)"
+
+
+ENTITIES = f"""
+WITH per_sender AS (
+    SELECT m."senderId", count(*) AS n, count(*) FILTER (WHERE {WINDOW}) AS n_window
+    FROM messages m GROUP BY m."senderId"
+)
+SELECT 'users', '', 0, count(*)::float8, count(*) FROM users
+UNION ALL
+SELECT 'conversations', '', 0, (SELECT count(*) FROM conversations)::float8, count(DISTINCT "userId")
+FROM conversation_users
+UNION ALL
+SELECT 'conversation_users', '', 0, count(*)::float8, count(DISTINCT "userId") FROM conversation_users
+UNION ALL
+SELECT 'messages', '', 0, sum(n)::float8, count(*) FROM per_sender
+UNION ALL
+SELECT 'messages_in_window', '', 0, sum(n_window)::float8, count(*) FILTER (WHERE n_window > 0) FROM per_sender
+UNION ALL
+SELECT 'senders_in_window', '', 0, count(*) FILTER (WHERE n_window > 0)::float8, count(*) FILTER (WHERE n_window > 0)
+FROM per_sender
+UNION ALL
+SELECT 'attachments', '', 0, sum(n)::float8, count(*)
+FROM (SELECT m."senderId", count(*) AS n FROM attachments a JOIN messages m ON m.id = a."messageId" GROUP BY 1) s
+UNION ALL
+SELECT 'read_receipts', '', 0, sum(n)::float8, count(*)
+FROM (SELECT "userId", count(*) AS n FROM read_receipts GROUP BY 1) s
+"""
+
+CONVERSATIONS = f"""
+WITH per_conversation AS MATERIALIZED (
+    SELECT c.id, c.type, count(cu."userId") AS members
+    FROM conversations c LEFT JOIN conversation_users cu ON cu."conversationId" = c.id
+    GROUP BY c.id, c.type
+), classified AS MATERIALIZED (
+    SELECT id, type,
+           CASE WHEN type = 'DIRECT' THEN 'direct' WHEN members <= 20 THEN 'small_group' ELSE 'large_group' END
+               AS kind,
+           {_bin("members", "member_edges")} AS bin
+    FROM per_conversation
+)
+SELECT 'kind', k.kind, 0, count(DISTINCT k.id)::float8, count(DISTINCT cu."userId")
+FROM classified k LEFT JOIN conversation_users cu ON cu."conversationId" = k.id
+GROUP BY k.kind
+UNION ALL
+SELECT 'group_members', '', k.bin, count(DISTINCT k.id)::float8, count(DISTINCT cu."userId")
+FROM classified k LEFT JOIN conversation_users cu ON cu."conversationId" = k.id
+WHERE k.type = 'GROUP'
+GROUP BY k.bin
+UNION ALL
+SELECT CASE WHEN cu."isActive" THEN 'active_group_memberships' ELSE 'inactive_group_memberships' END, '', 0,
+       count(*)::float8, count(DISTINCT cu."userId")
+FROM conversation_users cu JOIN conversations c ON c.id = cu."conversationId"
+WHERE c.type = 'GROUP'
+GROUP BY 1
+"""
+
+MESSAGES_PER_CONVERSATION = f"""
+WITH per_conversation AS MATERIALIZED (
+    SELECT c.id, coalesce(w.n, 0) AS n, {_bin("coalesce(w.n, 0)", "edges")} AS bin
+    FROM conversations c
+    LEFT JOIN (SELECT m."conversationId", count(*) AS n FROM messages m WHERE {WINDOW} GROUP BY 1) w
+        ON w."conversationId" = c.id
+), per_bin AS (
+    SELECT bin, count(*) AS conversations, sum(n) AS messages FROM per_conversation GROUP BY bin
+), bin_users AS (
+    SELECT p.bin, count(DISTINCT cu."userId") AS users
+    FROM per_conversation p JOIN conversation_users cu ON cu."conversationId" = p.id
+    GROUP BY p.bin
+)
+SELECT 'conversations', '', b.bin, b.conversations::float8, coalesce(u.users, 0)
+FROM per_bin b LEFT JOIN bin_users u USING (bin)
+UNION ALL
+SELECT 'messages', '', b.bin, b.messages::float8, coalesce(u.users, 0)
+FROM per_bin b LEFT JOIN bin_users u USING (bin)
+UNION ALL
+SELECT 'percentile', '', (t.i - 1)::int, t.v, NULL
+FROM unnest((SELECT percentile_cont(%(quantiles)s::float8[]) WITHIN GROUP (ORDER BY n) FROM per_conversation))
+    WITH ORDINALITY AS t(v, i)
+"""
+
+MESSAGE_TYPES = f"""
+WITH per_sender AS MATERIALIZED (
+    SELECT m."senderId", m.type, count(*) AS n,
+           count(*) FILTER (WHERE m."replyToId" IS NOT NULL) AS replies,
+           count(*) FILTER (WHERE m."editedAt" IS NOT NULL) AS edited,
+           count(*) FILTER (WHERE m."isDeleted") AS deleted
+    FROM messages m WHERE {WINDOW} GROUP BY 1, 2
+)
+SELECT 'type', type, 0, sum(n)::float8, count(DISTINCT "senderId") FROM per_sender
+WHERE type = ANY(%(types)s::text[]) GROUP BY type
+UNION ALL
+SELECT 'flag', 'replies', 0, sum(replies)::float8, count(DISTINCT "senderId") FILTER (WHERE replies > 0) FROM per_sender
+UNION ALL
+SELECT 'flag', 'edited', 0, sum(edited)::float8, count(DISTINCT "senderId") FILTER (WHERE edited > 0) FROM per_sender
+UNION ALL
+SELECT 'flag', 'deleted', 0, sum(deleted)::float8, count(DISTINCT "senderId") FILTER (WHERE deleted > 0) FROM per_sender
+"""
+
+CONTENT_LENGTH = f"""
+WITH text_messages AS MATERIALIZED (
+    SELECT m."senderId", char_length(m.content) AS len
+    FROM messages m WHERE {WINDOW} AND m.type = 'TEXT'
+), per_sender AS (
+    SELECT "senderId", {_bin("len", "edges")} AS bin, count(*) AS n
+    FROM text_messages WHERE len > 0 GROUP BY 1, 2
+)
+SELECT 'length', '', bin, sum(n)::float8, count(*) FROM per_sender GROUP BY bin
+UNION ALL
+SELECT 'empty', '', 0, count(*)::float8, count(DISTINCT "senderId") FROM text_messages WHERE coalesce(len, 0) = 0
+UNION ALL
+SELECT 'percentile', '', (t.i - 1)::int, t.v, NULL
+FROM unnest((SELECT percentile_cont(%(quantiles)s::float8[]) WITHIN GROUP (ORDER BY len)
+             FROM text_messages WHERE len > 0)) WITH ORDINALITY AS t(v, i)
+"""
+
+HOUR_AND_WEEKDAY = f"""
+WITH per_sender AS MATERIALIZED (
+    SELECT m."senderId",
+           extract(hour FROM m."createdAt" AT TIME ZONE 'UTC')::int AS hour,
+           extract(isodow FROM m."createdAt" AT TIME ZONE 'UTC')::int - 1 AS weekday,
+           count(*) AS n
+    FROM messages m WHERE {WINDOW} GROUP BY 1, 2, 3
+)
+SELECT 'hour', '', hour, sum(n)::float8, count(DISTINCT "senderId") FROM per_sender GROUP BY hour
+UNION ALL
+SELECT 'weekday', '', weekday, sum(n)::float8, count(DISTINCT "senderId") FROM per_sender GROUP BY weekday
+"""
+
+# Burstiness: each gap is divided by its conversation's mean gap, so the pooled CV describes the shape of the
+# arrival process rather than the spread of activity between conversations; 10 gaps is the least for a stable mean.
+INTERARRIVAL = f"""
+WITH gaps AS (
+    SELECT m."conversationId" AS c, m."senderId" AS u,
+           extract(epoch FROM m."createdAt" - lag(m."createdAt") OVER w)::float8 AS gap
+    FROM messages m WHERE {WINDOW}
+    WINDOW w AS (PARTITION BY m."conversationId" ORDER BY m."createdAt", m.id)
+), scaled AS (
+    SELECT u, gap, avg(gap) OVER (PARTITION BY c) AS mean_gap, count(*) OVER (PARTITION BY c) AS gaps
+    FROM gaps WHERE gap IS NOT NULL
+), per_sender AS MATERIALIZED (
+    SELECT u, {_bin("gap", "edges")} AS bin, count(*) AS n,
+           sum(power(gap / mean_gap - 1, 2)) FILTER (WHERE gaps >= 10 AND mean_gap > 0) AS sq,
+           count(*) FILTER (WHERE gaps >= 10 AND mean_gap > 0) AS nq
+    FROM scaled GROUP BY 1, 2
+)
+SELECT 'gap', '', bin, sum(n)::float8, count(*) FROM per_sender GROUP BY bin
+UNION ALL
+SELECT 'cv_sum_sq', '', 0, coalesce(sum(sq), 0), count(DISTINCT u) FILTER (WHERE nq > 0) FROM per_sender
+UNION ALL
+SELECT 'cv_gaps', '', 0, coalesce(sum(nq), 0)::float8, count(DISTINCT u) FILTER (WHERE nq > 0) FROM per_sender
+"""
+
+READ_RECEIPTS = f"""
+WITH window_messages AS MATERIALIZED (
+    SELECT m.id, m."senderId", m."createdAt", c.type
+    FROM messages m JOIN conversations c ON c.id = m."conversationId" WHERE {WINDOW}
+), reads AS MATERIALIZED (
+    SELECT r."messageId", r."userId",
+           greatest(extract(epoch FROM r."readAt" - w."createdAt"), 0)::float8 AS delay
+    FROM read_receipts r JOIN window_messages w ON w.id = r."messageId"
+    WHERE r."userId" <> w."senderId"
+), readers AS (
+    SELECT "messageId", count(*) AS n FROM reads GROUP BY 1
+), per_sender AS MATERIALIZED (
+    SELECT w."senderId", w.type, {_bin("coalesce(rd.n, 0)", "reader_edges")} AS bin, count(*) AS n
+    FROM window_messages w LEFT JOIN readers rd ON rd."messageId" = w.id GROUP BY 1, 2, 3
+), per_reader AS MATERIALIZED (
+    SELECT "userId", {_bin("delay", "delay_edges")} AS bin,
+           CASE WHEN delay <= 30 THEN 'within_30s' WHEN delay <= 3600 THEN 'within_1h' ELSE 'longer' END AS bucket,
+           count(*) AS n
+    FROM reads GROUP BY 1, 2, 3
+)
+SELECT 'direct', 'messages', 0, coalesce(sum(n), 0)::float8, count(DISTINCT "senderId")
+FROM per_sender WHERE type = 'DIRECT'
+UNION ALL
+SELECT 'direct', 'read', 0, coalesce(sum(n), 0)::float8, count(DISTINCT "senderId")
+FROM per_sender WHERE type = 'DIRECT' AND bin > 0
+UNION ALL
+SELECT 'group_readers', '', bin, sum(n)::float8, count(DISTINCT "senderId") FROM per_sender
+WHERE type = 'GROUP' GROUP BY bin
+UNION ALL
+SELECT 'delay', '', bin, sum(n)::float8, count(DISTINCT "userId") FROM per_reader GROUP BY bin
+UNION ALL
+SELECT 'delay_bucket', bucket, 0, sum(n)::float8, count(DISTINCT "userId") FROM per_reader GROUP BY bucket
+"""
+
+ATTACHMENTS = f"""
+WITH per_sender AS MATERIALIZED (
+    SELECT m."senderId", a.type,
+           CASE WHEN a.type || ' ' || a."mimeType" = ANY(%(type_mimes)s::text[]) THEN a."mimeType" ELSE 'other' END
+               AS mime,
+           {_bin('greatest(a."fileSize", 0)', "edges")} AS bin,
+           count(*) AS n
+    FROM attachments a JOIN messages m ON m.id = a."messageId"
+    WHERE {WINDOW} AND a.type = ANY(%(media)s::text[])
+    GROUP BY 1, 2, 3, 4
+)
+SELECT 'type', type, 0, sum(n)::float8, count(DISTINCT "senderId") FROM per_sender GROUP BY type
+UNION ALL
+SELECT 'mime:' || type, mime, 0, sum(n)::float8, count(DISTINCT "senderId") FROM per_sender GROUP BY type, mime
+UNION ALL
+SELECT 'size:' || type, '', bin, sum(n)::float8, count(DISTINCT "senderId") FROM per_sender GROUP BY type, bin
+"""
+
+USERS = f"""
+WITH sent AS (
+    SELECT m."senderId" AS id, count(*) AS n FROM messages m WHERE {WINDOW} GROUP BY 1
+), joined AS (
+    SELECT "userId" AS id, count(*) AS n FROM conversation_users GROUP BY 1
+), per_user AS MATERIALIZED (
+    SELECT {_bin("coalesce(s.n, 0)", "activity_edges")} AS sent_bin,
+           {_bin("coalesce(j.n, 0)", "activity_edges")} AS joined_bin,
+           {_bin("char_length(u.username)", "username_edges")} AS username_bin,
+           coalesce(u."displayName", '') <> '' AS display_name,
+           coalesce(u."avatarUrl", '') <> '' AS avatar_url,
+           coalesce(u.bio, '') <> '' AS bio,
+           coalesce(u."phoneNumber", '') <> '' AS phone_number,
+           u."lastSeenAt" IS NOT NULL AS last_seen,
+           CASE WHEN u."deviceType" = ANY(%(devices)s::text[]) THEN u."deviceType" ELSE 'other' END AS device
+    FROM users u LEFT JOIN sent s ON s.id = u.id LEFT JOIN joined j ON j.id = u.id
+)
+SELECT 'messages_sent', '', sent_bin, count(*)::float8, count(*) FROM per_user GROUP BY sent_bin
+UNION ALL
+SELECT 'conversations_joined', '', joined_bin, count(*)::float8, count(*) FROM per_user GROUP BY joined_bin
+UNION ALL
+SELECT 'username_length', '', username_bin, count(*)::float8, count(*) FROM per_user GROUP BY username_bin
+UNION ALL
+SELECT 'device', device, 0, count(*)::float8, count(*) FROM per_user GROUP BY device
+UNION ALL
+SELECT 'profile', f.label, 0, f.n::float8, f.n
+FROM (SELECT count(*) FILTER (WHERE display_name) AS display_name, count(*) FILTER (WHERE avatar_url) AS avatar_url,
+             count(*) FILTER (WHERE bio) AS bio, count(*) FILTER (WHERE phone_number) AS phone_number,
+             count(*) FILTER (WHERE last_seen) AS last_seen FROM per_user) p
+CROSS JOIN LATERAL (VALUES ('display_name', p.display_name), ('avatar_url', p.avatar_url), ('bio', p.bio),
+                           ('phone_number', p.phone_number), ('last_seen', p.last_seen)) AS f(label, n)
+"""
+
+QUERIES: dict[str, LiteralString] = {
+    "entities": ENTITIES,
+    "conversations": CONVERSATIONS,
+    "messages_per_conversation": MESSAGES_PER_CONVERSATION,
+    "message_types": MESSAGE_TYPES,
+    "content_length": CONTENT_LENGTH,
+    "hour_and_weekday": HOUR_AND_WEEKDAY,
+    "interarrival": INTERARRIVAL,
+    "read_receipts": READ_RECEIPTS,
+    "attachments": ATTACHMENTS,
+    "users": USERS,
+}
+"""Every query the sampler runs, by metric family, in the order it runs them."""
