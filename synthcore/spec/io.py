@@ -96,10 +96,16 @@ def model_sha256(model: BaseModel) -> str:
 def schema_models() -> dict[str, type[BaseModel]]:
     """The contracts whose JSON Schemas live in specs/schemas/, by file stem."""
     from synthcore.spec.distribution import DistributionSpec
+    from synthcore.spec.manifest import MappingManifest
     from synthcore.spec.metrics_pack import MetricsPack
     from synthcore.spec.reports import GenerationReport
 
-    return {"distribution-spec": DistributionSpec, "generation-report": GenerationReport, "metrics-pack": MetricsPack}
+    return {
+        "distribution-spec": DistributionSpec,
+        "generation-report": GenerationReport,
+        "metrics-pack": MetricsPack,
+        "mapping-manifest": MappingManifest,
+    }
 
 
 def render_schema(model: type[BaseModel]) -> str:
