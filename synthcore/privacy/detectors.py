@@ -32,7 +32,7 @@ def redact(text: str) -> str:
 _EMAIL = re.compile(
     r"[A-Za-z0-9._%+-]+\s*(?:@|\(at\)|\[at\])\s*[A-Za-z0-9-]+(?:\s*(?:\.|\(dot\)|\[dot\])\s*[A-Za-z0-9-]+)+"
 )
-_PHONE = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:[\s().-]?\d){6,14}(?!\d)")
+_PHONE = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:[\s().-]{0,2}\d){6,14}(?!\d)")
 _SSN = re.compile(r"(?<!\d)(\d{3})[- .](\d{2})[- .](\d{4})(?!\d)")
 _SSN_BARE = re.compile(r"(?<![\w.])(\d{3})(\d{2})(\d{4})(?![\w.])")
 _CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")

@@ -8,6 +8,7 @@ normalisation) is a finding with its JSON path. Pure and offline: no network, no
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,14 +18,15 @@ from pydantic import ValidationError
 
 from synthcore.errors import PrivacyViolation, SpecError
 from synthcore.privacy.decoders import decoded_variants
-from synthcore.privacy.detectors import detect
-from synthcore.spec.io import parse_strict_json, validation_problems
+from synthcore.privacy.detectors import detect, redact
+from synthcore.spec.io import parse_strict_json
 from synthcore.spec.metrics_pack import MetricsPack
 
 MAX_PACK_BYTES = 4 * 1024 * 1024
 """A valid pack is about 30 KB; anything this large is not one."""
 MAX_NESTING = 16
 """A valid pack nests 5 levels deep."""
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def scan_pack_bytes(data: bytes, source: str) -> ScanResult:
     try:
         document = parse_strict_json(data, source)
     except SpecError as exc:
-        findings.append(Finding("$", "schema", "; ".join(exc.problems)))
+        findings.append(Finding("$", "schema", _without_quoted("; ".join(exc.problems))))
         findings.extend(_text_findings("$", text))
         return ScanResult(source, tuple(findings))
     depth = _depth(document)
@@ -109,14 +111,24 @@ def _depth(node: Any) -> int:
 
 
 def _schema_findings(document: Any) -> list[Finding]:
+    """One finding per schema violation; the offending value is never echoed (it may be the PII)."""
     try:
         MetricsPack.model_validate(document)
     except ValidationError as exc:
         return [
-            Finding("$." + problem.split(": ", 1)[0], "schema", problem.split(": ", 1)[1])
-            for problem in validation_problems(exc)
+            Finding(
+                "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in ("$", *err["loc"]))[1:],
+                "schema",
+                err["msg"].removeprefix("Value error, "),
+            )
+            for err in exc.errors()
         ]
     return []
+
+
+def _without_quoted(text: str) -> str:
+    """``text`` with every quoted part redacted (parser messages quote the offending key)."""
+    return _QUOTED.sub(lambda m: redact(m.group()), text)
 
 
 def _walk(node: Any, path: str) -> Iterator[tuple[str, str, bool]]:

@@ -3,8 +3,8 @@
 Rules (notes/privacy-controls.md): a cell is published only when at least ``k`` distinct users contribute to it
 (default 11, the CMS threshold); if a vector loses exactly one cell, its smallest published cell is suppressed
 too, so the lost cell cannot be derived from a total; published counts are rounded to a multiple of
-``rounding``; percentiles need k users strictly below and strictly above their bin and are top-coded at the last
-edge. No minimum or maximum is ever computed.
+``rounding``; percentiles need k users in bins wholly below and wholly above theirs, so none falls in the open
+top bin. No minimum or maximum is ever computed.
 """
 
 from __future__ import annotations
@@ -83,8 +83,8 @@ def protect_percentile(
     """Publish a percentile only if k users lie in bins wholly below and wholly above the bin it falls in.
 
     Distinct users over several bins are at least the largest per-bin count, so that maximum is the (sound)
-    lower bound compared with k. The published value is top-coded at the last edge and rounded to 3
-    significant digits.
+    lower bound compared with k. A value in the open top bin has no bin above it and is always withheld, so no
+    extreme is ever published. The published value is rounded to 3 significant digits.
     """
     if value is None or not np.isfinite(value):
         tally.percentiles_withheld += 1
@@ -96,4 +96,4 @@ def protect_percentile(
         tally.percentiles_withheld += 1
         return None
     tally.percentiles_published += 1
-    return round_significant(min(max(value, 0.0), float(edges[-1])))
+    return round_significant(max(value, 0.0))
