@@ -9,6 +9,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from synthcore.generate.plan import DatasetPlan
+from synthcore.generate.tables.columns import take
 from synthcore.generate.tables.conversations import conversations_table, draw_conversations
 from synthcore.generate.tables.members import draw_members, members_table
 from synthcore.generate.tables.messages import attachments_table, draw_messages, messages_table
@@ -25,7 +26,7 @@ def build_conversation_block(plan: DatasetPlan, block: int, timeline: Timeline, 
     first_msg = msgs.created_us[msgs.offsets[:-1]]
     last_msg = msgs.created_us[msgs.offsets[1:] - 1]
     last_read = last_read_per_member(receipts, members.user.size)
-    creator = members.user[members.offsets[:-1]]
+    creator = take(members.user_ids, members.offsets[:-1])
     return {
         "conversations": conversations_table(plan, block, conv, creator, last_msg),
         "conversation_users": members_table(plan, block, conv, members, first_msg, last_msg, last_read),

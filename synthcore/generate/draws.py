@@ -6,9 +6,9 @@ Every function takes a numpy Generator and a size and returns an array; none loo
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
-from scipy.optimize import brentq
 
 from synthcore.errors import InputError
 from synthcore.spec.distribution import Distribution, Geometric, Histogram, LogNormal, PowerLaw
@@ -67,8 +67,21 @@ def solve_power_law_xmax(alpha: float, xmin: float, mean: float, cap: float) -> 
     lo, hi = xmin * (1.0 + 1e-9), cap
     if hi <= lo or not (power_law_mean(alpha, xmin, lo) < mean < power_law_mean(alpha, xmin, hi)):
         return None
-    root = brentq(lambda lx: power_law_mean(alpha, xmin, math.exp(lx)) - mean, math.log(lo), math.log(hi))
+    root = bisect_root(lambda lx: power_law_mean(alpha, xmin, math.exp(lx)) - mean, math.log(lo), math.log(hi))
     return float(math.exp(root))
+
+
+def bisect_root(f: Callable[[float], float], lo: float, hi: float, iterations: int = 100) -> float:
+    """Root of an increasing or decreasing ``f`` on [lo, hi] where ``f(lo)`` and ``f(hi)`` differ in sign."""
+    f_lo = f(lo)
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        f_mid = f(mid)
+        if (f_mid < 0) == (f_lo < 0):
+            lo, f_lo = mid, f_mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
 
 
 def allocate_exact(total: int, weights: np.ndarray, minimum: int = 1) -> np.ndarray:

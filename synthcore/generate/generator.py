@@ -22,7 +22,7 @@ import synthcore
 from synthcore.artifacts import ensure_writable_dir, write_json_atomic
 from synthcore.errors import OutputError
 from synthcore.generate.block import build_conversation_block
-from synthcore.generate.checksum import combine, table_checksum
+from synthcore.generate.checksum import combine
 from synthcore.generate.plan import DatasetPlan, build_plan
 from synthcore.generate.tables.users import build_users
 from synthcore.generate.timeline import Timeline, burst_probability
@@ -58,21 +58,23 @@ def generate_chunk(
     timeline = Timeline.from_spec(plan.spec.time)
     burst = plan.spec.time.burstiness
     burst_p = burst_probability(burst.cv, burst.burst_mean_ratio)
-    rows = dict.fromkeys(TABLE_SCHEMAS, 0)
-    sums: dict[str, list[int]] = {name: [] for name in TABLE_SCHEMAS}
     writer = ChunkWriter(out_dir, chunk, TABLE_SCHEMAS)
-    total_blocks, done = len(conv_blocks) + len(user_blocks), 0
+    total_blocks = len(conv_blocks) + len(user_blocks)
     try:
-        for block in user_blocks:
-            tables = {"users": build_users(plan, block)}
-            done = _emit(writer, tables, rows, sums, done, total_blocks, on_block)
-        for block in conv_blocks:
-            tables = build_conversation_block(plan, block, timeline, burst_p)
-            done = _emit(writer, tables, rows, sums, done, total_blocks, on_block)
-        writer.commit()
+        for done, block in enumerate(user_blocks, start=1):
+            writer.write("users", build_users(plan, block))
+            if on_block:
+                on_block(done, total_blocks)
+        for done, block in enumerate(conv_blocks, start=len(user_blocks) + 1):
+            for name, table in build_conversation_block(plan, block, timeline, burst_p).items():
+                writer.write(name, table)
+            if on_block:
+                on_block(done, total_blocks)
+        checksums = writer.commit()
     except BaseException:
         writer.abort()
         raise
+    rows = writer.rows
     report = ChunkReport(
         chunk=chunk,
         chunks=chunks,
@@ -80,25 +82,13 @@ def generate_chunk(
         band=band,
         seed=seed,
         counts=plan.counts,
-        tables={n: TableSummary(rows=rows[n], checksum=f"{combine(sums[n]):016x}") for n in TABLE_SCHEMAS},
+        tables={n: TableSummary(rows=rows[n], checksum=f"{checksums[n]:016x}") for n in TABLE_SCHEMAS},
         effective=plan.effective,
         seconds=round(time.perf_counter() - started, 3),
     )
     write_json_atomic(_chunk_report_path(out_dir, chunk), report)
     log.info("chunk %d/%d: %d messages in %.2fs", chunk + 1, chunks, rows["messages"], report.seconds)
     return report
-
-
-def _emit(
-    writer: ChunkWriter, tables: dict, rows: dict, sums: dict, done: int, total: int, on_block: ProgressCallback | None
-) -> int:
-    for name, table in tables.items():
-        writer.write(name, table)
-        rows[name] += table.num_rows
-        sums[name].append(table_checksum(table))
-    if on_block:
-        on_block(done + 1, total)
-    return done + 1
 
 
 def _check_existing(out_dir: Path, identity: dict[str, object]) -> None:

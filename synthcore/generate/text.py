@@ -14,8 +14,8 @@ import pyarrow as pa
 
 _CONSONANTS = "bdfgklmnprstvz"
 _VOWELS = "aeiou"
-# 6M syllables (~15 MB) with a space after about a third of them; blocks needing more text wrap around.
-_CORPUS_SYLLABLES = 6_000_000
+# 2M syllables (~5 MB) with a space after about a third of them; blocks needing more text wrap around.
+_CORPUS_SYLLABLES = 2_000_000
 _CORPUS_SEED = 20260101
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 from synthcore.errors import InputError
+from synthcore.generate.draws import bisect_root
 from synthcore.spec.distribution import TimeSpec
 
 US_PER_S = 1_000_000
@@ -42,7 +42,7 @@ def burst_probability(cv: float, ratio: float) -> float:
             f"time.burstiness.cv: {cv} is unreachable with burst_mean_ratio {ratio} (max {values[best]:.2f});"
             " lower burst_mean_ratio or cv"
         )
-    return float(brentq(lambda p: cv_of(p) - cv, 1e-9, grid[best]))
+    return bisect_root(lambda p: cv_of(p) - cv, 1e-9, float(grid[best]))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,11 @@ def validity(valid: np.ndarray | None) -> pa.Buffer | None:
     return pa.py_buffer(np.packbits(valid, bitorder="little"))
 
 
+def take(values: pa.Array, indices: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """``values[indices]``, null where ``valid`` is False."""
+    return values.take(pa.array(indices, mask=None if valid is None else ~valid))
+
+
 def timestamps(values_us: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
     """``timestamp[us, UTC]`` array from int64 microseconds since the epoch."""
     data = np.ascontiguousarray(values_us, dtype=np.int64)

@@ -33,6 +33,7 @@ class ConversationBlock:
     u_start: np.ndarray  # operational time of creation
     u_end: np.ndarray  # operational time of the last message
     created_us: np.ndarray
+    ids: pa.Array  # keyed UUID per conversation
 
 
 def draw_conversations(plan: DatasetPlan, block: int, timeline: Timeline) -> ConversationBlock:
@@ -50,21 +51,22 @@ def draw_conversations(plan: DatasetPlan, block: int, timeline: Timeline) -> Con
         u_start=u_start,
         u_end=u_end,
         created_us=timeline.to_us(u_start),
+        ids=keyed_uuids(IdSpace.CONVERSATIONS, index, plan.root),
     )
 
 
 def conversations_table(
-    plan: DatasetPlan, block: int, conv: ConversationBlock, creator_user: np.ndarray, last_message_us: np.ndarray
+    plan: DatasetPlan, block: int, conv: ConversationBlock, creator_ids: pa.Array, last_message_us: np.ndarray
 ) -> pa.Table:
     """The conversations rows: groups get a gibberish name; updatedAt is the last message's time."""
     rng = stream(Purpose.CONVERSATION_NAMES, block, plan.root)
     is_group = conv.kinds != DIRECT
     name = pc.utf8_title(pc.utf8_trim_whitespace(gibberish(rng, rng.integers(5, 28, conv.index.size), is_group)))
     columns = [
-        keyed_uuids(IdSpace.CONVERSATIONS, conv.index, plan.root),
+        conv.ids,
         labels(is_group.astype(np.int32), ("DIRECT", "GROUP")),
         name,
-        keyed_uuids(IdSpace.USERS, creator_user, plan.root),
+        creator_ids,
         timestamps(conv.created_us),
         timestamps(last_message_us),
         timestamps(last_message_us),

@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from synthcore.generate.plan import DIRECT, DatasetPlan
 from synthcore.generate.seeding import IdSpace, Purpose, keyed_uuids, stream
-from synthcore.generate.tables.columns import bools, labels, timestamps
+from synthcore.generate.tables.columns import bools, labels, take, timestamps
 from synthcore.generate.tables.conversations import ConversationBlock
 from synthcore.spec.tables import TABLE_SCHEMAS
 
@@ -26,6 +26,7 @@ class MemberBlock:
     conv: np.ndarray  # local conversation position per member row
     offsets: np.ndarray  # length conversations + 1
     weight: np.ndarray  # activity weight per member row
+    user_ids: pa.Array  # keyed UUID of each member row's user
 
 
 def draw_members(plan: DatasetPlan, block: int, conv: ConversationBlock) -> MemberBlock:
@@ -44,7 +45,13 @@ def draw_members(plan: DatasetPlan, block: int, conv: ConversationBlock) -> Memb
         if not dup.any():
             break
         user[dup] = dedup.integers(0, plan.counts.users, int(dup.sum()))
-    return MemberBlock(user=user, conv=member_conv, offsets=offsets, weight=plan.activity[user])
+    return MemberBlock(
+        user=user,
+        conv=member_conv,
+        offsets=offsets,
+        weight=plan.activity[user],
+        user_ids=keyed_uuids(IdSpace.USERS, user, plan.root),
+    )
 
 
 def members_table(
@@ -70,8 +77,8 @@ def members_table(
     settled = np.maximum(last_message_us[members.conv], np.where(has_read, last_read_us, 0))
     left_at = settled + 1 + (rng.exponential(LEAVE_DELAY_MEAN_S, n) * 1e6).astype(np.int64)
     columns = [
-        keyed_uuids(IdSpace.CONVERSATIONS, conv.index[members.conv], plan.root),
-        keyed_uuids(IdSpace.USERS, members.user, plan.root),
+        take(conv.ids, members.conv),
+        members.user_ids,
         labels(role, ROLES),
         bools(~left),
         timestamps(joined),

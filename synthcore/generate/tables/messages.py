@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from synthcore.generate.draws import draw, draw_choice, draw_int
 from synthcore.generate.plan import DatasetPlan
 from synthcore.generate.seeding import IdSpace, Purpose, keyed_uuids, stream
-from synthcore.generate.tables.columns import bools, joined, labels, numbers, timestamps
+from synthcore.generate.tables.columns import bools, joined, labels, numbers, take, timestamps
 from synthcore.generate.tables.conversations import ConversationBlock
 from synthcore.generate.tables.members import MemberBlock
 from synthcore.generate.text import gibberish
@@ -37,6 +37,7 @@ class MessageBlock:
     type_code: np.ndarray  # index into MESSAGE_TYPES
     sender: np.ndarray  # member row (index into the block's MemberBlock)
     created_us: np.ndarray
+    ids: pa.Array  # keyed UUID per message
 
 
 def draw_messages(
@@ -71,7 +72,8 @@ def draw_messages(
     u = conv.u_start[msg_conv] + (conv.u_end - conv.u_start)[msg_conv] * pos
     created = np.maximum(timeline.to_us(u), conv.created_us[msg_conv] + 1)
     created = strictly_increasing(created, conv.messages)
-    return MessageBlock(index, msg_conv, offsets, type_code, sender, created)
+    ids = keyed_uuids(IdSpace.MESSAGES, index, plan.root)
+    return MessageBlock(index, msg_conv, offsets, type_code, sender, created, ids)
 
 
 def messages_table(
@@ -91,12 +93,12 @@ def messages_table(
     edited = (rng.random(n) < spec.edited_share) & ~deleted
     edited_at = msgs.created_us + 1 + (rng.exponential(EDIT_DELAY_MEAN_S, n) * US_PER_S).astype(np.int64)
     columns = [
-        keyed_uuids(IdSpace.MESSAGES, msgs.index, plan.root),
-        keyed_uuids(IdSpace.CONVERSATIONS, conv.index[msgs.conv], plan.root),
-        keyed_uuids(IdSpace.USERS, members.user[msgs.sender], plan.root),
+        msgs.ids,
+        take(conv.ids, msgs.conv),
+        take(members.user_ids, msgs.sender),
         labels(msgs.type_code, MESSAGE_TYPES),
         content,
-        keyed_uuids(IdSpace.MESSAGES, msgs.index - distance, plan.root, is_reply),
+        take(msgs.ids, np.arange(n) - distance, is_reply),
         bools(deleted),
         timestamps(msgs.created_us),
         timestamps(np.where(edited, edited_at, msgs.created_us)),
@@ -126,7 +128,7 @@ def attachments_table(plan: DatasetPlan, block: int, msgs: MessageBlock) -> pa.T
     index = msgs.index[media]
     columns = [
         keyed_uuids(IdSpace.ATTACHMENTS, index, plan.root),
-        keyed_uuids(IdSpace.MESSAGES, index, plan.root),
+        take(msgs.ids, media),
         labels(media_type, MEDIA_TYPES),
         mime_labels,
         pa.array(size, pa.int64()),

@@ -9,8 +9,8 @@ import pyarrow as pa
 
 from synthcore.generate.draws import draw, draw_int
 from synthcore.generate.plan import DIRECT, DatasetPlan
-from synthcore.generate.seeding import IdSpace, Purpose, keyed_uuids, stream
-from synthcore.generate.tables.columns import timestamps
+from synthcore.generate.seeding import Purpose, stream
+from synthcore.generate.tables.columns import take, timestamps
 from synthcore.generate.tables.conversations import ConversationBlock
 from synthcore.generate.tables.members import MemberBlock
 from synthcore.generate.tables.messages import MessageBlock
@@ -74,8 +74,8 @@ def last_read_per_member(receipts: ReceiptBlock, n_members: int) -> np.ndarray:
 def receipts_table(plan: DatasetPlan, members: MemberBlock, msgs: MessageBlock, receipts: ReceiptBlock) -> pa.Table:
     """Build the read_receipts rows."""
     columns = [
-        keyed_uuids(IdSpace.MESSAGES, msgs.index[receipts.message], plan.root),
-        keyed_uuids(IdSpace.USERS, members.user[receipts.reader], plan.root),
+        take(msgs.ids, receipts.message),
+        take(members.user_ids, receipts.reader),
         timestamps(receipts.read_us),
     ]
     return pa.Table.from_arrays(columns, schema=TABLE_SCHEMAS["read_receipts"])

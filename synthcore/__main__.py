@@ -1,0 +1,5 @@
+"""``python -m synthcore`` runs the CLI."""
+
+from synthcore.cli import main
+
+main()
