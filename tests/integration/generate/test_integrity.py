@@ -44,7 +44,8 @@ CHECKS = {
         SELECT count(*) FROM conversation_users WHERE "leftAt" IS NOT NULL AND ("isActive"
         OR "leftAt" <= coalesce("lastReadAt", "joinedAt"))""",
     "user created after joining": """
-        SELECT count(*) FROM conversation_users cu JOIN users u ON u.id = cu."userId" WHERE u."createdAt" > cu."joinedAt" """,
+        SELECT count(*) FROM conversation_users cu JOIN users u ON u.id = cu."userId"
+        WHERE u."createdAt" > cu."joinedAt" """,
     "DIRECT conversation without exactly two members": """
         SELECT count(*) FROM conversations c JOIN (SELECT "conversationId", count(*) AS n FROM conversation_users
         GROUP BY ALL) k ON k."conversationId" = c.id WHERE c.type = 'DIRECT' AND k.n <> 2""",
@@ -89,7 +90,8 @@ def test_nothing_looks_like_personal_data(ci_db):
         "users": """SELECT count(*) FROM users WHERE NOT regexp_full_match(email, '[a-z]+\\.[0-9]+@example\\.invalid')
             OR NOT regexp_full_match(username, '[a-z]+')
             OR NOT regexp_full_match(coalesce("displayName", 'X'), '[A-Z][a-z]*( [A-Z][a-z]*)*')
-            OR NOT regexp_full_match(coalesce("phoneNumber", '+1 555 0100'), '\\+1 555 01[0-9]{2}|\\+44 7700 900[0-9]{3}')
+            OR NOT regexp_full_match(coalesce("phoneNumber", '+1 555 0100'),
+                                     '\\+1 555 01[0-9]{2}|\\+44 7700 900[0-9]{3}')
             OR NOT regexp_full_match(coalesce("avatarUrl", 'https://avatars.example.invalid/u0.png'),
                                      'https://avatars\\.example\\.invalid/u[0-9]+\\.png')
             OR NOT regexp_full_match(coalesce(bio, ''), '[a-z ]*')""",
