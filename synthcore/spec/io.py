@@ -96,6 +96,7 @@ def model_sha256(model: BaseModel) -> str:
 def schema_models() -> dict[str, type[BaseModel]]:
     """The contracts whose JSON Schemas live in specs/schemas/, by file stem."""
     from synthcore.spec.distribution import DistributionSpec
+    from synthcore.spec.fidelity import FidelityReport
     from synthcore.spec.manifest import MappingManifest
     from synthcore.spec.metrics_pack import MetricsPack
     from synthcore.spec.reports import GenerationReport
@@ -105,6 +106,7 @@ def schema_models() -> dict[str, type[BaseModel]]:
         "generation-report": GenerationReport,
         "metrics-pack": MetricsPack,
         "mapping-manifest": MappingManifest,
+        "fidelity-report": FidelityReport,
     }
 
 

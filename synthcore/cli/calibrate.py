@@ -1,0 +1,51 @@
+"""``synthcore calibrate`` and ``synthcore fidelity``: fit a spec to a pack; judge a dataset against a target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from synthcore.cli.app import app
+from synthcore.errors import GateFailed, InputError
+from synthcore.spec.fidelity import Tolerance
+
+
+def parse_overrides(values: list[str]) -> dict[str, float]:
+    """Parse ``check=threshold`` pairs.
+
+    Raises:
+        InputError: a pair is not ``name=number``.
+    """
+    out: dict[str, float] = {}
+    for item in values:
+        name, sep, number = item.partition("=")
+        try:
+            out[name.strip()] = float(number)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip():
+            raise InputError(f"--override {item!r}: expected CHECK=THRESHOLD, e.g. content_length.ks=0.2")
+    return out
+
+
+@app.command()
+def fidelity(
+    target: Path = typer.Option(..., help="Target: a metrics pack (metrics.json) or a distribution spec (spec.json)."),
+    out: Path = typer.Option(..., help="Report directory: fidelity-report.json, fidelity-report.md, plots/*.png."),
+    data: Path | None = typer.Option(None, help="Generated dataset directory (Parquet)."),
+    dsn: str | None = typer.Option(None, help="PostgreSQL connection string of a loaded dataset (with --schema)."),
+    schema: str | None = typer.Option(None, help="Schema holding the loaded dataset's tables."),
+    tolerance: Tolerance = typer.Option(Tolerance.NORMAL, help="Preset: strict 0.05, normal 0.15, relaxed 0.30."),
+    override: list[str] = typer.Option([], help="Per-check threshold, CHECK=VALUE (repeatable)."),
+) -> None:
+    """Compare a dataset with a target in DuckDB; exit non-zero on NO-GO, naming the failed checks."""
+    from synthcore.fidelity import compute_fidelity
+
+    report = compute_fidelity(
+        target, out, data_dir=data, dsn=dsn, schema=schema, tolerance=tolerance, overrides=parse_overrides(override)
+    )
+    passed = sum(c.passed for c in report.checks)
+    print(f"fidelity {report.verdict}: {passed}/{len(report.checks)} checks passed in {report.seconds:.1f}s; {out}")
+    if report.verdict != "GO":
+        raise GateFailed("fidelity", report.reasons, str(out / "fidelity-report.json"))

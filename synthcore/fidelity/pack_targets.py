@@ -1,0 +1,131 @@
+"""Targets from a MetricsPack: the pack's own bins, counts, percentiles and shares, compared like for like.
+
+Suppressed cells (``null``) count as zero: each holds fewer than k users' worth of units, so the error this
+adds to a distance is at most that small share. Percentiles the pack suppressed are listed as not checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from synthcore.fidelity.targets import CategoryTarget, NumericTarget, ScalarTarget, Targets
+from synthcore.spec.distribution import MEDIA_TYPES
+from synthcore.spec.io import model_sha256
+from synthcore.spec.metrics_pack import (
+    DEVICE_LABELS,
+    PERCENTILES,
+    BinnedCounts,
+    MetricsPack,
+    Percentiles,
+    ReadDelayBuckets,
+)
+
+# Conversations with at least this many messages are heavy rooms; it is an edge of the pack's message bins.
+HEAVY_ROOM_MIN_MESSAGES = 10_000
+DELAY_BUCKET_EDGES_S = (0.0, 30.0, 3600.0)
+
+
+def cells(values: Sequence[int | None]) -> np.ndarray:
+    """Pack cells as floats, suppressed cells as 0."""
+    return np.array([0.0 if v is None else float(v) for v in values])
+
+
+def share(part: int | None, whole: int | None) -> float | None:
+    """``part / whole``, or None when either is suppressed or the whole is zero."""
+    return None if part is None or not whole else part / whole
+
+
+def _numeric(
+    name: str, metric: str, hist: BinnedCounts, percentiles: Percentiles | None, not_checked: dict[str, str]
+) -> NumericTarget:
+    quantiles = {}
+    for label, q in PERCENTILES.items():
+        value = None if percentiles is None else getattr(percentiles, label)
+        if value is not None:
+            quantiles[q] = float(value)
+        elif percentiles is not None:
+            not_checked[f"{name}.{label}"] = "the pack suppressed this percentile"
+    return NumericTarget(
+        name, metric, np.asarray(hist.EDGES, dtype=np.float64), cells(hist.counts), quantiles=quantiles
+    )
+
+
+def _buckets(b: ReadDelayBuckets) -> np.ndarray:
+    return cells([b.within_30s, b.within_1h, b.longer])
+
+
+def heavy_share(pack: MetricsPack, min_messages: int) -> float | None:
+    """Share of messages in conversations with at least ``min_messages`` messages, from the per-bin message sums."""
+    bins = pack.messages.per_conversation.messages
+    edges = np.asarray(bins.EDGES)
+    msgs = cells(bins.counts)
+    return float(msgs[edges >= min_messages].sum() / msgs.sum()) if msgs.sum() > 0 else None
+
+
+def pack_targets(pack: MetricsPack, heavy_min_messages: int = HEAVY_ROOM_MIN_MESSAGES) -> Targets:
+    """Everything a metrics pack says about the shape a dataset should have."""
+    not_checked: dict[str, str] = {}
+    m, t, r, u, a = pack.messages, pack.timing, pack.read_receipts, pack.users, pack.attachments
+    numeric = [
+        _numeric(
+            "messages_per_conversation",
+            "messages_per_conversation",
+            m.per_conversation.conversations,
+            m.per_conversation.percentiles,
+            not_checked,
+        ),
+        _numeric("group_members", "group_members", pack.conversations.group_members, None, not_checked),
+        _numeric(
+            "content_length", "content_length", m.content_length.histogram, m.content_length.percentiles, not_checked
+        ),
+        _numeric("inter_arrival_s", "inter_arrival_s", t.interarrival, None, not_checked),
+        _numeric("messages_per_user", "messages_per_user", u.messages_sent, None, not_checked),
+        _numeric("group_readers", "group_readers", r.group_readers, None, not_checked),
+        _numeric("read_delay_s", "read_delay_s", r.delay, None, not_checked),
+        NumericTarget(
+            "read_delay_buckets", "read_delay_s", np.asarray(DELAY_BUCKET_EDGES_S), _buckets(r.delay_buckets), stat="tv"
+        ),
+        _numeric("username_length", "username_length", u.username_length, None, not_checked),
+        *(
+            _numeric(f"size_bytes.{media}", f"size_bytes.{media}", getattr(a.size_bytes, media), None, not_checked)
+            for media in MEDIA_TYPES
+        ),
+    ]
+    kinds = pack.conversations.kinds
+    types = m.types.model_dump()
+    raw: dict[str, dict[str, int | None]] = {
+        "conversation_kind": kinds.model_dump(),
+        "message_type": types,
+        "media_type": {k: v for k, v in types.items() if k != "TEXT"},
+        "hour_of_day": {str(h): v for h, v in enumerate(t.hour_of_day)},
+        "day_of_week": {str(d): v for d, v in enumerate(t.day_of_week)},
+        "device_type": {d: getattr(u.devices, d) for d in DEVICE_LABELS},
+    } | {f"mime_type.{media}": dict(getattr(a.mime_types, media)) for media in MEDIA_TYPES}
+    categories = [
+        CategoryTarget(name, name, {k: 0.0 if v is None else float(v) for k, v in shares.items()})
+        for name, shares in raw.items()
+    ]
+    total_messages = int(sum(cells(list(types.values()))))
+    users = pack.entities.users
+    candidates = {
+        "heavy_room_message_share": heavy_share(pack, heavy_min_messages),
+        "read_rate": share(pack.entities.read_receipts, pack.entities.messages),
+        "direct_read_rate": share(r.direct_messages_read, r.direct_messages),
+        "reply_share": share(m.flags.replies, total_messages),
+        "edited_share": share(m.flags.edited, total_messages),
+        "deleted_share": share(m.flags.deleted, total_messages),
+        **{f"profile.{f}": share(getattr(u.profile, f), users) for f in type(u.profile).model_fields},
+    }
+    scalars = []
+    for name, value in candidates.items():
+        if value is None:
+            not_checked[name] = "the pack suppressed a count it needs"
+            continue
+        scalars.append(
+            ScalarTarget(
+                name, name, value, min_messages=heavy_min_messages if name == "heavy_room_message_share" else None
+            )
+        )
+    return Targets("metrics_pack", model_sha256(pack), numeric, categories, scalars, not_checked)

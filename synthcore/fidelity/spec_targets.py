@@ -1,0 +1,226 @@
+"""Targets from a DistributionSpec: the distributions the generator draws, in closed form.
+
+They follow ``synthcore.generate`` exactly: power-law message counts allocated to the dataset's totals with a
+separate heavy-room component (the plan's effective cut-offs), integer draws rounded down, the hyper-exponential
+read-delay mixture, and the hourly intensity of the window. Readers per GROUP message are expected given the
+observed group sizes (the generator caps readers at the other members). Inter-arrival gaps and per-user activity
+are defined by the spec only in operational time and by weights, so they are listed as not checked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from synthcore.fidelity.expected import below, discrete_quantiles, integer_edges, masses_from_below, power_law_cdf
+from synthcore.fidelity.targets import CategoryTarget, NumericTarget, ScalarTarget, Targets
+from synthcore.generate.draws import power_law_mean
+from synthcore.generate.plan import build_plan
+from synthcore.generate.tables.read_receipts import MEDIUM_CAP_S, MIN_DELAY_S
+from synthcore.generate.timeline import US_PER_HOUR, Timeline
+from synthcore.spec.bands import Counts
+from synthcore.spec.distribution import DEVICE_TYPES, MEDIA_TYPES, MIME_TYPES, DistributionSpec, LogNormal
+from synthcore.spec.io import model_sha256
+
+# Percentile checks (relative error) for the two heavy-tailed message metrics; the other distributions are
+# checked by KS only, as their small-integer quantiles jump by whole units between neighbouring samples.
+SPEC_QUANTILES = (0.5, 0.95, 0.99)
+# Read-delay buckets of the issue: within 30 s, within 1 h, longer.
+DELAY_BUCKET_EDGES_S = (0.0, 30.0, 3600.0)
+# The plan's effective cut-offs depend on (spec, counts) only; any fixed seed yields them.
+_PLAN_SEED = "fidelity-target"
+
+
+def _quantiles(edges: NDArray[np.float64], masses: NDArray[np.float64]) -> dict[float, float]:
+    return dict(zip(SPEC_QUANTILES, discrete_quantiles(edges, masses, SPEC_QUANTILES), strict=True))
+
+
+def _allocated_below(
+    k: NDArray[np.float64], alpha: float, xmin: float, xmax: float, minimum: float, mean: float
+) -> NDArray[np.float64]:
+    """P(m < k) for counts ``m = minimum + (w - minimum) * s`` rounded to nearest, w ~ power law, E[m] = mean."""
+    scale = (mean - minimum) / (power_law_mean(alpha, xmin, xmax) - minimum)
+    w_at = minimum + (k - 0.5 - minimum) / scale
+    return power_law_cdf(w_at, alpha, xmin, xmax) * (k - 0.5 > minimum)
+
+
+def messages_per_conversation(spec: DistributionSpec, counts: Counts) -> tuple[NumericTarget, ScalarTarget]:
+    """Expected messages per conversation (body + heavy rooms) and the heavy rooms' share of all messages."""
+    eff = build_plan(spec, counts, _PLAN_SEED).effective
+    body, hr = spec.messages.per_conversation, spec.messages.heavy_rooms
+    n_heavy, heavy_msgs = int(eff["heavy_rooms"]), float(eff["heavy_messages"])
+    n_body, body_msgs = counts.conversations - n_heavy, counts.messages - heavy_msgs
+    b_xmax = float(eff["body_xmax"])
+    top = max(b_xmax, float(eff.get("heavy_xmax", 0.0)), heavy_msgs / max(n_heavy, 1)) * 1.5 + 2
+    edges = integer_edges(0, top)
+    mix = _allocated_below(edges, body.alpha, body.xmin, b_xmax, 1.0, body_msgs / n_body) * n_body
+    share = 0.0
+    if n_heavy:
+        h_xmax = max(float(eff["heavy_xmax"]), hr.min_messages + 1.0)
+        mix += (
+            _allocated_below(edges, body.alpha, hr.min_messages, h_xmax, hr.min_messages, heavy_msgs / n_heavy)
+            * n_heavy
+        )
+        share = heavy_msgs
+    # body conversations reaching the threshold count as heavy traffic too
+    k = np.arange(hr.min_messages, int(top) + 2, dtype=np.float64)
+    if k.size > 1:
+        body_below = _allocated_below(k, body.alpha, body.xmin, b_xmax, 1.0, body_msgs / n_body)
+        share += n_body * float(np.sum(k[:-1] * np.diff(body_below)))
+    masses = masses_from_below(mix / counts.conversations)
+    numeric = NumericTarget(
+        "messages_per_conversation", "messages_per_conversation", edges, masses, quantiles=_quantiles(edges, masses)
+    )
+    scalar = ScalarTarget(
+        "heavy_room_message_share", "heavy_room_message_share", share / counts.messages, min_messages=hr.min_messages
+    )
+    return numeric, scalar
+
+
+def _integer_target(
+    name: str, metric: str, dist_below: NDArray[np.float64], edges: NDArray[np.float64], with_quantiles: bool = True
+) -> NumericTarget:
+    masses = masses_from_below(dist_below)
+    return NumericTarget(name, metric, edges, masses, quantiles=_quantiles(edges, masses) if with_quantiles else {})
+
+
+def group_members(spec: DistributionSpec, n_users: int) -> NumericTarget:
+    """Expected member rows per GROUP conversation (small and large kinds, capped at the user count)."""
+    c = spec.conversations
+    edges = integer_edges(0, 1100)
+    group = c.type_mix.small_group + c.type_mix.large_group
+    f = (
+        c.type_mix.small_group * below(c.small_group_members, edges)
+        + c.type_mix.large_group * below(c.large_group_members, edges)
+    ) / group
+    return _integer_target(
+        "group_members", "group_members", np.where(edges > n_users, 1.0, f), edges, with_quantiles=False
+    )
+
+
+def group_readers(spec: DistributionSpec, sizes: dict[int, int]) -> NumericTarget:
+    """Expected readers per GROUP message, given the observed member count of each GROUP message's conversation."""
+    edges = integer_edges(0, 600)
+    base = below(spec.read_receipts.group_readers, edges)
+    total = sum(sizes.values())
+    f = sum(n * np.where(edges > size - 1, 1.0, base) for size, n in sizes.items()) / total
+    return _integer_target("group_readers", "group_readers", np.asarray(f), edges, with_quantiles=False)
+
+
+def read_delay_cdf(spec: DistributionSpec, t: NDArray[np.float64]) -> NDArray[np.float64]:
+    """CDF of the read delay in seconds: uniform fast, truncated-exponential medium, clipped log-normal slow."""
+    d = spec.read_receipts.delay
+    fast = np.clip((t - MIN_DELAY_S) / (d.fast_max_s - MIN_DELAY_S), 0.0, 1.0)
+    tail = 1.0 - np.exp(-MEDIUM_CAP_S / d.medium_mean_s)
+    medium = np.where(t < MIN_DELAY_S, 0.0, np.clip((1.0 - np.exp(-t / d.medium_mean_s)) / tail, 0.0, 1.0))
+    slow = below(d.slow, t + 1e-9)
+    return np.asarray(d.fast_share * fast + d.medium_share * medium + (1 - d.fast_share - d.medium_share) * slow)
+
+
+def read_delays(spec: DistributionSpec) -> list[NumericTarget]:
+    """Expected read-delay distribution (fine log bins) and its three buckets."""
+    fine = np.concatenate([[0.0], np.geomspace(0.1, 3.0e6, 300)])
+    buckets = np.asarray(DELAY_BUCKET_EDGES_S)
+    return [
+        NumericTarget("read_delay_s", "read_delay_s", fine, masses_from_below(read_delay_cdf(spec, fine))),
+        NumericTarget(
+            "read_delay_buckets", "read_delay_s", buckets, masses_from_below(read_delay_cdf(spec, buckets)), stat="tv"
+        ),
+    ]
+
+
+def size_bytes(spec: DistributionSpec) -> list[NumericTarget]:
+    """Expected attachment sizes per media type (log-normal, clipped, rounded down)."""
+    out = []
+    for media in MEDIA_TYPES:
+        dist: LogNormal = spec.attachments.size_bytes[media]
+        edges = np.unique(np.floor(np.geomspace(max(dist.min, 1.0), dist.max + 1, 300)))
+        out.append(
+            _integer_target(
+                f"size_bytes.{media}", f"size_bytes.{media}", below(dist, edges), edges, with_quantiles=False
+            )
+        )
+    return out
+
+
+def time_profiles(spec: DistributionSpec) -> list[CategoryTarget]:
+    """Expected message shares per UTC hour and weekday: the window's hourly intensity, summed."""
+    tl = Timeline.from_spec(spec.time)
+    intensity = np.diff(tl.cumulative)
+    hours = tl.edges_us[:-1] // US_PER_HOUR
+    weekday = (hours // 24 + 3) % 7  # 1970-01-01 was a Thursday
+    by_hour = np.bincount(hours % 24, weights=intensity, minlength=24)
+    by_day = np.bincount(weekday, weights=intensity, minlength=7)
+    return [
+        CategoryTarget("hour_of_day", "hour_of_day", {str(h): float(v) for h, v in enumerate(by_hour)}),
+        CategoryTarget("day_of_week", "day_of_week", {str(d): float(v) for d, v in enumerate(by_day)}),
+    ]
+
+
+def mixes(spec: DistributionSpec) -> list[CategoryTarget]:
+    """Expected conversation kinds, message and media types, device and MIME mixes."""
+    m, tm = spec.messages, spec.conversations.type_mix
+    types = {"TEXT": 1 - m.media_share} | {t: m.media_share * getattr(m.media_mix, t) for t in MEDIA_TYPES}
+    out = [
+        CategoryTarget(
+            "conversation_kind",
+            "conversation_kind",
+            {"direct": tm.direct, "small_group": tm.small_group, "large_group": tm.large_group},
+        ),
+        CategoryTarget("message_type", "message_type", types),
+        CategoryTarget("media_type", "media_type", {t: getattr(m.media_mix, t) for t in MEDIA_TYPES}),
+        CategoryTarget("device_type", "device_type", {d: getattr(spec.users.device_mix, d) for d in DEVICE_TYPES}),
+    ]
+    for media in MEDIA_TYPES:
+        shares = spec.attachments.mime_types[media]
+        out.append(
+            CategoryTarget(
+                f"mime_type.{media}", f"mime_type.{media}", {mime: shares.get(mime, 0.0) for mime in MIME_TYPES[media]}
+            )
+        )
+    return out
+
+
+def spec_targets(spec: DistributionSpec, counts: Counts, group_sizes: dict[int, int]) -> Targets:
+    """Everything the spec determines about a dataset of ``counts`` entities.
+
+    Args:
+        spec: the spec the data was generated from.
+        counts: the dataset's users, conversations and messages (the plan's cut-offs depend on them).
+        group_sizes: observed member count → number of GROUP messages in conversations of that size.
+    """
+    per_conv, heavy = messages_per_conversation(spec, counts)
+    content = _integer_target(
+        "content_length",
+        "content_length",
+        below(spec.messages.content_length, integer_edges(0, 2100)),
+        integer_edges(0, 2100),
+    )
+    name_edges = integer_edges(0, 40)
+    usernames = _integer_target(
+        "username_length",
+        "username_length",
+        np.where(name_edges <= 3, 0.0, below(spec.users.username_length, name_edges)),
+        name_edges,
+        with_quantiles=False,
+    )
+    numeric = [per_conv, group_members(spec, counts.users), content, usernames, *read_delays(spec), *size_bytes(spec)]
+    if group_sizes:
+        numeric.append(group_readers(spec, group_sizes))
+    m, p = spec.messages, spec.users.profile
+    scalars = [
+        heavy,
+        ScalarTarget("direct_read_rate", "direct_read_rate", spec.read_receipts.direct_read_probability),
+        # a conversation's first message cannot be a reply; a deleted message is never edited
+        ScalarTarget("reply_share", "reply_share", m.reply_share * (1 - counts.conversations / counts.messages)),
+        ScalarTarget("edited_share", "edited_share", m.edited_share * (1 - m.deleted_share)),
+        ScalarTarget("deleted_share", "deleted_share", m.deleted_share),
+        *(ScalarTarget(f"profile.{f}", f"profile.{f}", getattr(p, f)) for f in type(p).model_fields),
+    ]
+    not_checked = {
+        "inter_arrival_s": "the spec sets gaps in operational time; real-time gaps depend on each conversation's span",
+        "messages_per_user": "the spec sets relative activity weights, not a distribution of messages per user",
+    }
+    if not group_sizes:
+        not_checked["group_readers"] = "the dataset has no GROUP messages"
+    return Targets("spec", model_sha256(spec), numeric, [*mixes(spec), *time_profiles(spec)], scalars, not_checked)

@@ -1,0 +1,72 @@
+"""FidelityReport: how close a dataset is to its target, check by check, with an overall GO/NO-GO.
+
+The report holds aggregates only (bin masses, quantiles, shares), never row data, so it can be shared
+and plotted without access to the dataset.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+
+from synthcore.spec.base import StrictModel
+
+
+class Tolerance(StrEnum):
+    """A named tolerance preset: the largest distance or error a check accepts."""
+
+    STRICT = "strict"
+    NORMAL = "normal"
+    RELAXED = "relaxed"
+
+
+TOLERANCE_PRESETS: dict[Tolerance, float] = {Tolerance.STRICT: 0.05, Tolerance.NORMAL: 0.15, Tolerance.RELAXED: 0.30}
+
+CheckKind = Literal["ks", "tv", "relative_error", "absolute_error"]
+
+
+class Comparison(StrictModel):
+    """Observed and expected masses of one metric over shared bins (numeric edges or category labels)."""
+
+    metric: str
+    lower_edges: list[float] | None = Field(
+        default=None, description="numeric bins [lower_edges[i], lower_edges[i+1]); the last bin is open-ended"
+    )
+    labels: list[str] | None = Field(default=None, description="category labels, one per mass")
+    observed: list[float]
+    expected: list[float]
+    observed_total: float = Field(description="units observed (rows, conversations, users)")
+
+
+class CheckResult(StrictModel):
+    """One check: its statistic, the threshold it had to meet and whether it did."""
+
+    name: str
+    metric: str
+    kind: CheckKind
+    value: float | None = Field(description="None when the statistic could not be computed (the check fails)")
+    threshold: float
+    passed: bool
+    observed: float | None = None
+    expected: float | None = None
+    reason: str = Field(default="", description="why it failed, or what was compared")
+
+
+class FidelityReport(StrictModel):
+    """The fidelity gate's verdict for one dataset against one target."""
+
+    report_version: Literal[1] = 1
+    target_kind: Literal["spec", "metrics_pack"]
+    target_sha256: str
+    source: str = Field(description="'parquet' or 'postgres:<schema>'; never a connection string")
+    tolerance: Tolerance
+    threshold: float
+    overrides: dict[str, float]
+    verdict: Literal["GO", "NO-GO"]
+    reasons: list[str]
+    checks: list[CheckResult]
+    comparisons: list[Comparison]
+    not_checked: dict[str, str] = Field(description="metrics the target cannot express, with the reason")
+    seconds: float

@@ -1,0 +1,35 @@
+import numpy as np
+import pytest
+
+from synthcore.fidelity.expected import below, discrete_quantiles, integer_edges, masses_from_below
+from synthcore.generate.draws import draw_int
+from synthcore.spec.distribution import Geometric, Histogram, LogNormal, PowerLaw
+
+DISTS = [
+    PowerLaw(alpha=2.5, xmin=21, xmax=256),
+    LogNormal(mu=4.5, sigma=1.2, min=1, max=2000),
+    Geometric(p=0.25, min=3, max=20),
+    Histogram(edges=[4, 6, 8, 10, 12, 14, 16, 20], weights=[0.08, 0.22, 0.27, 0.2, 0.12, 0.07, 0.04]),
+]
+
+
+@pytest.mark.parametrize("dist", DISTS, ids=lambda d: d.kind)
+def test_below_matches_the_generators_integer_draws(dist: object) -> None:
+    values = draw_int(dist, np.random.default_rng(3), 200_000)  # type: ignore[arg-type]
+    ks = np.arange(0, 2100)
+    empirical = np.searchsorted(np.sort(values), ks, side="left") / values.size
+    assert np.max(np.abs(empirical - below(dist, ks))) < 0.006  # type: ignore[arg-type]
+
+
+def test_masses_from_below_and_quantiles() -> None:
+    edges = np.array([0.0, 1.0, 2.0, 3.0])
+    masses = masses_from_below([0.1, 0.4, 0.9, 1.0])
+    assert masses.tolist() == pytest.approx([0.4, 0.5, 0.1, 0.0])
+    assert discrete_quantiles(edges, masses, [0.3, 0.5, 0.95]) == [0.0, 1.0, 2.0]
+
+
+def test_integer_edges_dense_then_log() -> None:
+    assert integer_edges(0, 5).tolist() == [0, 1, 2, 3, 4, 5]
+    wide = integer_edges(0, 1_000_000, max_bins=100)
+    assert wide[:25].tolist() == list(range(25))
+    assert wide[-1] == 1_000_000 and np.all(np.diff(wide) > 0) and wide.size <= 100
