@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import psycopg
+from psycopg import sql
 from pydantic import ValidationError
 
 from synthcore import pg
@@ -52,6 +53,7 @@ class SampleOptions:
     window_end: datetime | None = None
     policy: DisclosurePolicy = field(default_factory=DisclosurePolicy)
     epsilon: float | None = None
+    schema: str = "public"
 
     def __post_init__(self) -> None:
         if not 1 <= self.window_days <= 3650:
@@ -107,7 +109,7 @@ def sample_shape(conninfo: str, key: AnonymizationKey, options: SampleOptions | 
     started = time.perf_counter()
     end = options.window_end or datetime.now(UTC)
     start = end - timedelta(days=options.window_days)
-    cells, query_seconds = _run_queries(conninfo, _parameters(start, end))
+    cells, query_seconds = _run_queries(conninfo, options.schema, _parameters(start, end))
     releases = _releases(cells)
     noisable = sum(r.sensitivity != UNBOUNDED for r in releases)
     ledger = EpsilonLedger(options.epsilon, noisable) if options.epsilon is not None else None
@@ -166,8 +168,8 @@ _FAMILY_EDGES = {
 }
 
 
-def _run_queries(conninfo: str, params: dict[str, Any]) -> tuple[Cells, dict[str, float]]:
-    """Run every query in one read-only snapshot; return the cells keyed (family, metric, label, bin)."""
+def _run_queries(conninfo: str, schema: str, params: dict[str, Any]) -> tuple[Cells, dict[str, float]]:
+    """Run every query in one read-only snapshot of ``schema``; return the cells keyed (family, metric, label, bin)."""
     cells: Cells = {}
     seconds: dict[str, float] = {}
     conn = pg.connect(
@@ -178,13 +180,14 @@ def _run_queries(conninfo: str, params: dict[str, Any]) -> tuple[Cells, dict[str
         conn.read_only = True
         with conn.transaction(force_rollback=True), conn.cursor() as cur:
             cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            cur.execute(sql.SQL("SET LOCAL search_path = {}").format(sql.Identifier(schema)))
             for family, query in QUERIES.items():
                 t0 = time.perf_counter()
                 family_params = {**params, "edges": list(_FAMILY_EDGES.get(family, ()))}
                 try:
                     cur.execute(query, family_params)
                 except psycopg.errors.UndefinedTable as exc:
-                    raise InputError(f"the database has no chat schema (specs/schema.sql): {exc}") from None
+                    raise InputError(f"schema {schema!r} has no chat tables (specs/schema.sql): {exc}") from None
                 for metric, label, bin_, n, users in cur.fetchall():
                     cells[(family, metric, label, int(bin_))] = (float(n or 0), users)
                 seconds[family] = time.perf_counter() - t0

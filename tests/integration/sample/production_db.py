@@ -25,7 +25,8 @@ INSERT INTO users
 SELECT md5('user' || i)::uuid,
        'canary.mail' || i || '@example-canary.com',
        'cnry_user_' || i,
-       CASE WHEN i %% 7 <> 0 THEN (ARRAY['Alice', 'Bruno', 'Chiara', 'Dmitri', 'Emeka'])[1 + i %% 5] || ' Canaryson' || i END,
+       CASE WHEN i %% 7 <> 0
+            THEN (ARRAY['Alice', 'Bruno', 'Chiara', 'Dmitri', 'Emeka'])[1 + i %% 5] || ' Canaryson' || i END,
        CASE WHEN i %% 3 = 0 THEN '+44 7700 9' || lpad(i::text, 5, '0') END,
        CASE WHEN i %% 2 = 0 THEN 'https://cdn.example-canary.com/avatar/' || i || '.png' END,
        CASE WHEN i %% 4 = 0 THEN 'Lives at ' || i || ' Canary Street, Springfield; IBAN GB82WEST12345698765432' END,
@@ -71,7 +72,8 @@ JOIN (SELECT "conversationId", members, row_number() OVER (ORDER BY "conversatio
 
 INSERT INTO attachments
 SELECT md5('att' || m.id)::uuid, m.id, m.type,
-       CASE m.type WHEN 'IMAGE' THEN (ARRAY['image/jpeg', 'image/png', 'image/x-canary'])[1 + abs(hashtext(m.id::text)) %% 3]
+       CASE m.type
+            WHEN 'IMAGE' THEN (ARRAY['image/jpeg', 'image/png', 'image/x-canary'])[1 + abs(hashtext(m.id::text)) %% 3]
                    WHEN 'VIDEO' THEN 'video/mp4' WHEN 'DOCUMENT' THEN 'application/pdf' ELSE 'audio/ogg' END,
        (1000 + abs(hashtext(m.id::text)) %% 5000000)::bigint,
        'https://files.example-canary.com/' || m.id || '/passport-scan.jpg',
