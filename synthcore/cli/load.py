@@ -73,6 +73,47 @@ def warm(dsn: str = DSN, schema: str = SCHEMA, runs_dir: Path = RUNS) -> None:
 
 
 @app.command()
+def baseline(
+    dsn: str | None = typer.Option(None, envvar="SYNTH_DSN", help="Database to measure (env SYNTH_DSN)."),
+    schema: str | None = typer.Option(None, help="Run schema to measure."),
+    out: Path | None = typer.Option(None, help="Baseline JSON to write (with --compare: comparison JSON + .md)."),
+    runs: int = typer.Option(11, min=1, help="Measured EXPLAIN ANALYZE runs per query and subject."),
+    warmup: int = typer.Option(2, min=0, help="Discarded runs before measuring."),
+    timeout_ms: int = typer.Option(30_000, min=1, help="Cancel a run after this long; reported as timed out."),
+    apply_indexes: Path | None = typer.Option(None, help="Index file (e.g. specs/indexes/phase-2.sql) to apply first."),
+    compare: tuple[Path, Path] | None = typer.Option(None, help="Compare two baselines: PRE POST; exit 1 on NO-GO."),
+) -> None:
+    """Capture EXPLAIN (ANALYZE, BUFFERS) baselines of specs/queries/, or compare PRE and POST (GO/NO-GO)."""
+    from synthcore.artifacts import write_bytes_atomic, write_json_atomic
+    from synthcore.baseline import capture_baseline, compare_baselines, comparison_markdown
+    from synthcore.errors import GateFailed, InputError
+    from synthcore.load.schema import apply_index_file
+    from synthcore.spec.database import BaselineReport
+    from synthcore.spec.io import load_model
+
+    if compare:
+        result = compare_baselines(load_model(BaselineReport, compare[0]), load_model(BaselineReport, compare[1]))
+        target = out or compare[1].with_name("baseline-comparison.json")
+        markdown = comparison_markdown(result)
+        write_json_atomic(target, result)
+        write_bytes_atomic(target.with_suffix(".md"), markdown.encode())
+        print(markdown)
+        if not result.go:
+            raise GateFailed("baseline", result.reasons, str(target))
+        return
+    if not (dsn and schema and out):
+        raise InputError("--dsn, --schema and --out are required to capture a baseline (or use --compare PRE POST)")
+    if apply_indexes:
+        print(f"applied {apply_indexes} in {apply_index_file(dsn, schema, apply_indexes):.2f}s", file=sys.stderr)
+    report = capture_baseline(dsn, schema, runs=runs, warmup=warmup, timeout_ms=timeout_ms)
+    write_json_atomic(out, report)
+    for r in report.results:
+        shown = "timeout" if r.timed_out else f"{r.median_ms:.3f} ms"
+        print(f"{r.query:32s} {r.subject:13s} {shown:>12s}  {r.shared_hit_blocks + r.shared_read_blocks:>9,d} buffers")
+    print(f"baseline: {out}", file=sys.stderr)
+
+
+@app.command()
 def teardown(dsn: str = DSN, schema: str = SCHEMA) -> None:
     """Drop a run schema, only if synthcore created it (public and foreign schemas are refused)."""
     from synthcore.teardown import teardown_schema

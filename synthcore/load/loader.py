@@ -43,8 +43,6 @@ from synthcore.spec.tables import TABLE_SCHEMAS, TABLES, chunk_file
 log = logging.getLogger(__name__)
 APPLICATION_NAME = "synthcore-load"
 CHUNK_REPORTS = "_chunks"
-# Index and foreign-key builds sort in memory up to this much (1 GB: 1.35x faster serial builds, notes §3).
-MAINTENANCE_WORK_MEM = "1GB"
 IDENTITY_FIELDS = ("band", "seed", "spec_sha256", "chunks")
 
 
@@ -112,7 +110,6 @@ def finalize_load(conn: psycopg.Connection, schema: str, chunks: int) -> float:
         missing = [f"{t}[{c}]" for t in TABLES for c in range(chunks) if c not in done.get(t, set())]
         if missing:
             raise LoadError(f"cannot finalize {schema!r}: chunks not loaded yet: {', '.join(missing[:20])}")
-        conn.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
         add_keys(conn, schema)
         seconds = time.perf_counter() - started
         ledger.mark_finalized(conn, schema, seconds)

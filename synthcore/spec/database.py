@@ -98,6 +98,7 @@ class QueryBaseline(StrictModel):
     subject: str
     params: dict[str, str]
     runs: int
+    timed_out: bool
     median_ms: float
     p90_ms: float
     planning_median_ms: float
@@ -120,6 +121,7 @@ class BaselineReport(StrictModel):
     settings: dict[str, str]
     relation_bytes: dict[str, int]
     warmup_runs: int
+    timeout_ms: int
     results: list[QueryBaseline]
 
 
@@ -130,6 +132,8 @@ class QueryChange(StrictModel):
     subject: str
     pre_median_ms: float
     post_median_ms: float
+    pre_timed_out: bool
+    post_timed_out: bool
     latency_change: float
     pre_buffers: int
     post_buffers: int
