@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from synthcore.generate.draws import draw, draw_choice, draw_int
 from synthcore.generate.plan import DatasetPlan
@@ -85,23 +84,29 @@ def messages_table(
     n = msgs.index.size
     deleted = rng.random(n) < spec.deleted_share
     has_content = (msgs.type_code == 0) & ~deleted
-    content = gibberish(rng, draw_int(spec.content_length, rng, n), has_content)
+    lengths = np.zeros(n, dtype=np.int64)
+    lengths[has_content] = draw_int(spec.content_length, rng, int(has_content.sum()))
+    content = gibberish(rng, lengths, has_content)
 
+    # Draws below are sized by the rows they apply to; those sizes come from this stream's earlier draws.
     position = np.arange(n) - msgs.offsets[msgs.conv]
-    distance = np.minimum(rng.geometric(REPLY_DISTANCE_P, n), position)
     is_reply = (rng.random(n) < spec.reply_share) & (position > 0)
+    replies = np.flatnonzero(is_reply)
+    reply_to = np.zeros(n, dtype=np.int64)
+    reply_to[replies] = replies - np.minimum(rng.geometric(REPLY_DISTANCE_P, replies.size), position[replies])
     edited = (rng.random(n) < spec.edited_share) & ~deleted
-    edited_at = msgs.created_us + 1 + (rng.exponential(EDIT_DELAY_MEAN_S, n) * US_PER_S).astype(np.int64)
+    edited_at = msgs.created_us.copy()
+    edited_at[edited] += 1 + (rng.exponential(EDIT_DELAY_MEAN_S, int(edited.sum())) * US_PER_S).astype(np.int64)
     columns = [
         msgs.ids,
         take(conv.ids, msgs.conv),
         take(members.user_ids, msgs.sender),
         labels(msgs.type_code, MESSAGE_TYPES),
         content,
-        take(msgs.ids, np.arange(n) - distance, is_reply),
+        take(msgs.ids, reply_to, is_reply),
         bools(deleted),
         timestamps(msgs.created_us),
-        timestamps(np.where(edited, edited_at, msgs.created_us)),
+        timestamps(edited_at),
         timestamps(edited_at, edited),
     ]
     return pa.Table.from_arrays(columns, schema=TABLE_SCHEMAS["messages"])
@@ -113,7 +118,7 @@ def attachments_table(plan: DatasetPlan, block: int, msgs: MessageBlock) -> pa.T
     rng = stream(Purpose.ATTACHMENTS, block, plan.root)
     media = np.flatnonzero(msgs.type_code > 0)
     media_type = msgs.type_code[media] - 1
-    mime_names: list[str] = []
+    mime_names: list[str] = []  # every (type, MIME) label in the spec, in order; codes index it
     mime = np.zeros(media.size, dtype=np.int64)
     size = np.zeros(media.size, dtype=np.int64)
     for t, name in enumerate(MEDIA_TYPES):  # four media types: a loop over categories, not rows
@@ -123,16 +128,15 @@ def attachments_table(plan: DatasetPlan, block: int, msgs: MessageBlock) -> pa.T
         mime[rows] = len(mime_names) + draw_choice(rng, np.array([shares[m] for m in labels_t]), rows.size)
         mime_names.extend(labels_t)
         size[rows] = draw(spec.size_bytes[name], rng, rows.size).astype(np.int64)
-    mime_labels = labels(mime, mime_names)
-    ext = pc.replace_substring_regex(mime_labels, r"^.*/", ".")
+    extensions = ["." + m.split("/")[1] for m in mime_names]
     index = msgs.index[media]
     columns = [
         keyed_uuids(IdSpace.ATTACHMENTS, index, plan.root),
         take(msgs.ids, media),
         labels(media_type, MEDIA_TYPES),
-        mime_labels,
+        labels(mime, mime_names),
         pa.array(size, pa.int64()),
-        joined(FILES_PREFIX, numbers(index), ext),
+        joined(FILES_PREFIX, numbers(index), labels(mime, extensions)),
         timestamps(msgs.created_us[media]),
     ]
     return pa.Table.from_arrays(columns, schema=TABLE_SCHEMAS["attachments"])

@@ -38,9 +38,12 @@ def draw_receipts(
     rng = stream(Purpose.RECEIPTS, block, plan.root)
     n = msgs.index.size
     size = conv.members[msgs.conv]
-    direct = rng.random(n) < spec.direct_read_probability
-    group = draw_int(spec.group_readers, rng, n)
-    readers = np.minimum(np.where(conv.kinds[msgs.conv] == DIRECT, direct, group), size - 1)
+    is_direct = conv.kinds[msgs.conv] == DIRECT
+    direct, group = np.flatnonzero(is_direct), np.flatnonzero(~is_direct)
+    readers = np.zeros(n, dtype=np.int64)
+    readers[direct] = rng.random(direct.size) < spec.direct_read_probability
+    readers[group] = draw_int(spec.group_readers, rng, group.size)
+    readers = np.minimum(readers, size - 1)
     first = 1 + np.floor(rng.random(n) * (size - readers)).astype(np.int64)
 
     message = np.repeat(np.arange(n, dtype=np.int64), readers)
@@ -54,13 +57,14 @@ def draw_receipts(
 def _delays_us(plan: DatasetPlan, rng: np.random.Generator, n: int) -> np.ndarray:
     delay = plan.spec.read_receipts.delay
     phase = rng.random(n)
-    fast = MIN_DELAY_S + rng.random(n) * (delay.fast_max_s - MIN_DELAY_S)
-    tail = 1.0 - np.exp(-MEDIUM_CAP_S / delay.medium_mean_s)
-    medium = np.maximum(-delay.medium_mean_s * np.log1p(-rng.random(n) * tail), MIN_DELAY_S)
-    slow = draw(delay.slow, rng, n)
-    seconds = np.where(
-        phase < delay.fast_share, fast, np.where(phase < delay.fast_share + delay.medium_share, medium, slow)
-    )
+    fast = np.flatnonzero(phase < delay.fast_share)
+    medium = np.flatnonzero((phase >= delay.fast_share) & (phase < delay.fast_share + delay.medium_share))
+    slow = np.flatnonzero(phase >= delay.fast_share + delay.medium_share)
+    seconds = np.empty(n)
+    seconds[fast] = MIN_DELAY_S + rng.random(fast.size) * (delay.fast_max_s - MIN_DELAY_S)
+    tail = 1.0 - np.exp(-MEDIUM_CAP_S / delay.medium_mean_s)  # exponential truncated at one hour
+    seconds[medium] = np.maximum(-delay.medium_mean_s * np.log1p(-rng.random(medium.size) * tail), MIN_DELAY_S)
+    seconds[slow] = draw(delay.slow, rng, slow.size)
     return (seconds * US_PER_S).astype(np.int64)
 
 
