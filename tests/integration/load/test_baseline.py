@@ -1,0 +1,95 @@
+"""Baselines against a real loaded schema: capture, phase-2 indexes, compare with GO/NO-GO, timeouts, CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import SCHEMA
+
+from synthcore.artifacts import write_json_atomic
+from synthcore.baseline import capture_baseline, compare_baselines, comparison_markdown
+from synthcore.baseline.catalog import Catalog, CatalogQuery
+from synthcore.errors import InputError
+from synthcore.load.schema import apply_index_file
+from synthcore.load.warm import warm_schema
+from synthcore.spec.io import SPECS_DIR
+
+SYNTHCORE = str(Path(sys.executable).with_name("synthcore"))
+PHASE_2 = SPECS_DIR / "indexes" / "phase-2.sql"
+
+
+def test_pre_post_baselines_and_go(loaded: str, tmp_path: Path) -> None:
+    warm_schema(loaded, SCHEMA)
+    pre = capture_baseline(loaded, SCHEMA, runs=3, warmup=1)
+    assert len(pre.results) == 12
+    assert pre.settings["jit"] == "off" and pre.settings["max_parallel_workers_per_gather"] == "0"
+    assert pre.relation_bytes["messages"] > 0 and "messages_pkey" in pre.relation_bytes
+    history = {r.subject: r for r in pre.results if r.query == "message_history_page"}
+    heavy = history["heavy_room"]
+    assert heavy.runs == 3 and not heavy.timed_out and 0 < heavy.median_ms <= heavy.p90_ms
+    assert heavy.rows == 50 and heavy.sort_nodes == 1 and heavy.scans == ["Seq Scan on messages"]
+    assert set(heavy.params) == {"conversation_id"}
+
+    assert apply_index_file(loaded, SCHEMA, PHASE_2) > 0
+    post = capture_baseline(loaded, SCHEMA, runs=3, warmup=1)
+    after = {(r.query, r.subject): r for r in post.results}[("message_history_page", "heavy_room")]
+    assert after.params == heavy.params  # the same representative values are picked again
+    assert after.scans == ["Index Scan on messages using messages_conversationId_createdAt_idx"]
+    assert after.sort_nodes == 0 and after.plan_hash != heavy.plan_hash
+
+    comparison = compare_baselines(pre, post)
+    change = {(c.query, c.subject): c for c in comparison.changes}[("message_history_page", "heavy_room")]
+    assert change.sorts_eliminated == 1 and change.indexes_adopted == ["messages_conversationId_createdAt_idx"]
+    assert change.post_buffers < change.pre_buffers and change.plan_changed
+    slower = [c for c in comparison.changes if c.slower]
+    assert comparison.go == (comparison.average_improvement >= 0.3 and not slower)
+    assert comparison.average_improvement >= 0.3  # history pages, previews and unread counts drop ~99 %
+    markdown = comparison_markdown(comparison)
+    assert "| message_history_page | heavy_room |" in markdown and "Decision: **" in markdown
+
+    backwards = compare_baselines(post, pre)
+    assert not backwards.go
+    assert any("slower" in r for r in backwards.reasons) and any("average improvement" in r for r in backwards.reasons)
+
+    write_json_atomic(tmp_path / "pre.json", pre)
+    write_json_atomic(tmp_path / "post.json", post)
+    cmd = [SYNTHCORE, "baseline", "--compare", str(tmp_path / "post.json"), str(tmp_path / "pre.json")]
+    result = subprocess.run([*cmd, "--out", str(tmp_path / "cmp.json")], capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "error: baseline: NO-GO" in result.stderr
+    assert "NO-GO" in (tmp_path / "cmp.md").read_text()
+
+
+def test_slow_queries_time_out_instead_of_stalling(loaded: str) -> None:
+    catalog = Catalog(
+        queries=[
+            CatalogQuery("sleepy", "Sleeps.", ("nap",), "SELECT pg_sleep(%(seconds)s)", ("seconds",)),
+            CatalogQuery("quick", "Returns.", ("nap",), "SELECT %(seconds)s::float", ("seconds",)),
+        ],
+        subjects={"nap": "SELECT 0.5 AS seconds"},
+    )
+    report = capture_baseline(loaded, SCHEMA, runs=2, warmup=0, timeout_ms=100, catalog=catalog)
+    sleepy, quick = report.results
+    assert (sleepy.timed_out, sleepy.runs, sleepy.median_ms) == (True, 0, 100.0)
+    assert sleepy.node_types == ["Result"]
+    assert (quick.timed_out, quick.runs) == (False, 2)
+
+
+def test_baseline_errors_are_named(loaded: str, pg_dsn: str) -> None:
+    with pytest.raises(InputError, match="--runs must be at least 1"):
+        capture_baseline(loaded, SCHEMA, runs=0)
+    with pytest.raises(InputError, match="schema 'nope' does not exist"):
+        capture_baseline(loaded, "nope")
+    catalog = Catalog([CatalogQuery("q", "Q.", ("s",), "SELECT %(missing)s", ("missing",))], {"s": "SELECT 1 AS x"})
+    with pytest.raises(InputError, match=r"query 'q': subject 's' does not supply \['missing'\]"):
+        capture_baseline(loaded, SCHEMA, catalog=catalog)
+    empty = Catalog([CatalogQuery("q", "Q.", ("s",), "SELECT 1", ())], {"s": "SELECT NULL AS x"})
+    with pytest.raises(InputError, match="subject 's' found no representative values"):
+        capture_baseline(loaded, SCHEMA, catalog=empty)
+    pre = capture_baseline(loaded, SCHEMA, runs=1, warmup=0, catalog=Catalog(empty.queries, {"s": "SELECT 1 AS x"}))
+    other = pre.model_copy(update={"results": []})
+    with pytest.raises(InputError, match=r"unmatched \(query, subject\): \[\('q', 's'\)\]"):
+        compare_baselines(pre, other)
