@@ -72,9 +72,19 @@ def _quantile_name(name: str, q: float) -> str:
     return f"{name}.p{round(q * 100)}"
 
 
-def _shares(masses: np.ndarray) -> list[float]:
-    total = float(masses.sum())
-    return (masses / total).tolist() if total > 0 else masses.tolist()
+def _shares(masses: np.ndarray, published: np.ndarray) -> list[float]:
+    """Masses as shares of the published cells' total (unpublished cells are NaN in ``masses`` or left as is)."""
+    total = float(masses[published].sum())
+    return [float(v) for v in (masses / total if total > 0 else masses)]
+
+
+def _expected_shares(expected: np.ndarray, published: np.ndarray) -> list[float | None]:
+    shares = _shares(expected, published)
+    return [v if ok else None for v, ok in zip(shares, published, strict=True)]
+
+
+def _published(expected: np.ndarray) -> np.ndarray:
+    return np.isfinite(expected)
 
 
 def _scalar_error(observed: float | None, expected: float, kind: str) -> float:
@@ -89,7 +99,8 @@ def _numeric_checks(
     observed, total = observe_histogram(con, nt.metric, nt.lower_edges.tolist())
     distance = stats.ks_distance if nt.stat == "ks" else stats.total_variation
     name = f"{nt.name}.{nt.stat}"
-    checks = [judge(name, nt.metric, nt.stat, partial(distance, observed, nt.expected), limit(name))]
+    ok = _published(nt.expected)
+    checks = [judge(name, nt.metric, nt.stat, partial(distance, observed[ok], nt.expected[ok]), limit(name))]
     if nt.quantiles and total:
         levels = sorted(nt.quantiles)
         for q, value in zip(levels, observe_quantiles(con, nt.metric, levels), strict=True):
@@ -99,8 +110,8 @@ def _numeric_checks(
     comparison = Comparison(
         metric=nt.name,
         lower_edges=nt.lower_edges.tolist(),
-        observed=_shares(observed),
-        expected=_shares(nt.expected),
+        observed=_shares(observed, ok),
+        expected=_expected_shares(nt.expected, ok),
         observed_total=total,
     )
     return checks, comparison
@@ -114,9 +125,14 @@ def _category_check(
     obs = np.array([found.get(k, 0) for k in labels], dtype=np.float64)
     exp = np.array([ct.expected.get(k, 0.0) for k in labels])
     name = f"{ct.name}.tv"
-    check = judge(name, ct.metric, "tv", partial(stats.total_variation, obs, exp), limit(name))
+    ok = _published(exp)
+    check = judge(name, ct.metric, "tv", partial(stats.total_variation, obs[ok], exp[ok]), limit(name))
     comparison = Comparison(
-        metric=ct.name, labels=labels, observed=_shares(obs), expected=_shares(exp), observed_total=float(obs.sum())
+        metric=ct.name,
+        labels=labels,
+        observed=_shares(obs, ok),
+        expected=_expected_shares(exp, ok),
+        observed_total=float(obs.sum()),
     )
     return check, comparison
 

@@ -1,7 +1,7 @@
 """Targets from a MetricsPack: the pack's own bins, counts, percentiles and shares, compared like for like.
 
-Suppressed cells (``null``) count as zero: each holds fewer than k users' worth of units, so the error this
-adds to a distance is at most that small share. Percentiles the pack suppressed are listed as not checked.
+Suppressed cells (``null``) become NaN: the comparison then leaves those bins out on both sides and compares the
+distributions over the published bins only. Percentiles and shares the pack suppressed are listed as not checked.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ DELAY_BUCKET_EDGES_S = (0.0, 30.0, 3600.0)
 
 
 def cells(values: Sequence[int | None]) -> np.ndarray:
-    """Pack cells as floats, suppressed cells as 0."""
-    return np.array([0.0 if v is None else float(v) for v in values])
+    """Pack cells as floats, suppressed cells as NaN."""
+    return np.array([np.nan if v is None else float(v) for v in values])
 
 
 def share(part: int | None, whole: int | None) -> float | None:
@@ -57,11 +57,16 @@ def _buckets(b: ReadDelayBuckets) -> np.ndarray:
 
 
 def heavy_share(pack: MetricsPack, min_messages: int) -> float | None:
-    """Share of messages in conversations with at least ``min_messages`` messages, from the per-bin message sums."""
+    """Share of the window's messages in conversations with at least ``min_messages`` messages.
+
+    None when a bin at or above the threshold is suppressed (the share is then unknown).
+    """
     bins = pack.messages.per_conversation.messages
-    edges = np.asarray(bins.EDGES)
-    msgs = cells(bins.counts)
-    return float(msgs[edges >= min_messages].sum() / msgs.sum()) if msgs.sum() > 0 else None
+    heavy = cells(bins.counts)[np.asarray(bins.EDGES) >= min_messages]
+    total = pack.entities.messages_in_window
+    if np.isnan(heavy).any() or not total:
+        return None
+    return float(heavy.sum() / total)
 
 
 def pack_targets(pack: MetricsPack, heavy_min_messages: int = HEAVY_ROOM_MIN_MESSAGES) -> Targets:
@@ -104,10 +109,10 @@ def pack_targets(pack: MetricsPack, heavy_min_messages: int = HEAVY_ROOM_MIN_MES
         "device_type": {d: getattr(u.devices, d) for d in DEVICE_LABELS},
     } | {f"mime_type.{media}": dict(getattr(a.mime_types, media)) for media in MEDIA_TYPES}
     categories = [
-        CategoryTarget(name, name, {k: 0.0 if v is None else float(v) for k, v in shares.items()})
+        CategoryTarget(name, name, {k: np.nan if v is None else float(v) for k, v in shares.items()})
         for name, shares in raw.items()
     ]
-    total_messages = int(sum(cells(list(types.values()))))
+    total_messages = pack.entities.messages_in_window
     users = pack.entities.users
     candidates = {
         "heavy_room_message_share": heavy_share(pack, heavy_min_messages),

@@ -34,13 +34,13 @@ def _upper_edges(lower: np.ndarray) -> np.ndarray:
 def _numeric_figure(c: Comparison) -> plt.Figure:
     lower = np.asarray(c.lower_edges, dtype=np.float64)
     upper = _upper_edges(lower)
-    obs, exp = np.asarray(c.observed), np.asarray(c.expected)
+    obs, exp = np.asarray(c.observed), np.array([np.nan if v is None else v for v in c.expected])
     log_x = lower[0] >= 0 and upper[-1] > 100 * max(lower[1] if lower.size > 1 else 1.0, 1.0)
     fig, (hist, cdf) = plt.subplots(1, 2, figsize=(11, 4))
     width = upper - lower
     for masses, label, style in ((exp, "expected", "-"), (obs, "observed", "--")):
         hist.stairs(masses / width, np.append(lower, upper[-1]), label=label, linestyle=style)
-        cdf.step(upper, np.cumsum(masses), where="post", label=label, linestyle=style)
+        cdf.step(upper, np.nancumsum(masses), where="post", label=label, linestyle=style)
     for ax in (hist, cdf):
         if log_x:
             ax.set_xscale("symlog", linthresh=1.0)
@@ -61,7 +61,7 @@ def _category_figure(c: Comparison) -> plt.Figure:
     labels = c.labels or []
     x = np.arange(len(labels))
     fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(labels) + 3), 4))
-    ax.bar(x - 0.2, c.expected, 0.4, label="expected")
+    ax.bar(x - 0.2, [np.nan if v is None else v for v in c.expected], 0.4, label="expected")
     ax.bar(x + 0.2, c.observed, 0.4, label="observed")
     ax.set_xticks(x, labels, rotation=45 if len(labels) > 8 else 0)
     ax.set_title(f"{c.metric}: share")

@@ -28,7 +28,11 @@ CheckKind = Literal["ks", "tv", "relative_error", "absolute_error"]
 
 
 class Comparison(StrictModel):
-    """Observed and expected masses of one metric over shared bins (numeric edges or category labels)."""
+    """Observed and expected masses of one metric over shared bins (numeric edges or category labels).
+
+    ``expected`` is None where the target suppressed the cell; such cells are left out of the statistic and
+    both sides are renormalised over the rest.
+    """
 
     metric: str
     lower_edges: list[float] | None = Field(
@@ -36,7 +40,7 @@ class Comparison(StrictModel):
     )
     labels: list[str] | None = Field(default=None, description="category labels, one per mass")
     observed: list[float]
-    expected: list[float]
+    expected: list[float | None]
     observed_total: float = Field(description="units observed (rows, conversations, users)")
 
 
