@@ -95,6 +95,7 @@ def model_sha256(model: BaseModel) -> str:
 
 def schema_models() -> dict[str, type[BaseModel]]:
     """The contracts whose JSON Schemas live in specs/schemas/, by file stem."""
+    from synthcore.spec.database import BaselineComparison, BaselineReport, IntegrityReport, RunRecord, WarmReport
     from synthcore.spec.distribution import DistributionSpec
     from synthcore.spec.fidelity import FidelityReport
     from synthcore.spec.manifest import MappingManifest
@@ -107,6 +108,11 @@ def schema_models() -> dict[str, type[BaseModel]]:
         "metrics-pack": MetricsPack,
         "mapping-manifest": MappingManifest,
         "fidelity-report": FidelityReport,
+        "load-run-record": RunRecord,
+        "integrity-report": IntegrityReport,
+        "warm-report": WarmReport,
+        "baseline-report": BaselineReport,
+        "baseline-comparison": BaselineComparison,
     }
 
 
