@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 from collections.abc import Mapping
+from typing import Final
 
 from synthcore.errors import PrivacyViolation
 
@@ -18,7 +19,7 @@ KEY_ENV = "ANONYMIZATION_SALT"
 """Environment variable holding the key (the name is kept for the deployment; the value is a key)."""
 MIN_KEY_BYTES = 32
 """256 bits: FIPS 198-1 asks for at least the hash's security strength (L/2 = 128 bits); we take the full L."""
-ALGORITHM = "HMAC-SHA256"
+ALGORITHM: Final = "HMAC-SHA256"
 _FINGERPRINT_LABEL = b"synthdata:key-fingerprint:v1"
 FINGERPRINT_HEX_CHARS = 16
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import re
 import socket
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from synthcore.spec.io import sha256_hex
 from synthcore.spec.metrics_pack import MetricsPack
 
 MANIFEST_SUFFIX = "_mapping.json"
+OPERATOR_ENV = "SYNTHDATA_OPERATOR"
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._@:/+-]")
 
 
@@ -59,19 +61,35 @@ def export_pack(conninfo: str, out: Path, options: SampleOptions | None = None) 
     if out.suffix != ".json" or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", out.name):
         raise OutputError(f"pack path must end in .json and have a plain file name (got {str(out)!r})")
     key = load_key()
+    operator = operator_name()
     result = sample_shape(conninfo, key, options)
     data = render_pack(result.pack)
     require_clean(scan_pack_bytes(data, str(out)))
     digest = sha256_hex(data)
-    manifest = build_manifest(result, key, pack_file=out.name, pack_sha256=digest, source=pg.describe_target(conninfo))
+    source = pg.describe_target(conninfo)
+    manifest = build_manifest(result, key, pack_file=out.name, pack_sha256=digest, source=source, operator=operator)
     manifest_path = manifest_path_for(out)
     write_bytes_atomic(out, data)
     write_bytes_atomic(manifest_path, (manifest.model_dump_json(indent=2) + "\n").encode())
     return ExportedPack(out, manifest_path, digest, result)
 
 
+def operator_name() -> str:
+    """Who runs the sampler: ``SYNTHDATA_OPERATOR`` (set by the DAG), else the OS user, else ``uid-<n>``.
+
+    A container running under an arbitrary uid has no passwd entry; its uid still identifies it.
+    """
+    name = os.environ.get(OPERATOR_ENV)
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid-{os.getuid()}"
+
+
 def build_manifest(
-    result: SampleResult, key: AnonymizationKey, *, pack_file: str, pack_sha256: str, source: str
+    result: SampleResult, key: AnonymizationKey, *, pack_file: str, pack_sha256: str, source: str, operator: str
 ) -> mf.MappingManifest:
     """The mapping manifest of one sampled pack (no key, no token, no identifier)."""
     created = datetime.now(UTC)
@@ -108,7 +126,7 @@ def build_manifest(
         ),
         retention=mf.Retention(days=mf.RETENTION_DAYS, created_at=created, expires_at=mf.expiry(created)),
         provenance=mf.Provenance(
-            operator=_safe_name(getpass.getuser()),
+            operator=_safe_name(operator),
             host=_safe_name(socket.gethostname()),
             source_database=_safe_name(source),
             code_version=f"synthcore-{__version__}",

@@ -9,13 +9,13 @@ no token and no identifier; every free-form field is pattern-limited.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
 from synthcore.spec.base import StrictModel
 
-RETENTION_DAYS = 90
+RETENTION_DAYS: Final = 90
 PRIVACY_LEVEL = "ANONYMIZED_SHAPE_ONLY"
 NORMALISATION = "uuid: canonical lowercase text; grouping and distinct counts run inside PostgreSQL"
 DP_MECHANISM = "discrete Laplace (OpenDP make_laplace over vector_domain, l1_distance)"

@@ -21,6 +21,7 @@ from synthcore.errors import InputError, OutputError, PrivacyViolation
 from synthcore.privacy import scan_pack_file
 from synthcore.sample import DisclosurePolicy, SampleOptions, export_pack, sample_shape
 from synthcore.sample.keyed_ids import KEY_ENV, AnonymizationKey
+from synthcore.sample.publish import OPERATOR_ENV
 from synthcore.spec.io import load_model
 from synthcore.spec.manifest import MappingManifest
 from synthcore.spec.metrics_pack import MetricsPack
@@ -97,8 +98,9 @@ def _string_leaves(node):
     return [node] if isinstance(node, str) else []
 
 
-def test_manifest_binds_the_exact_pack_bytes(production, keyed, tmp_path):
+def test_manifest_binds_the_exact_pack_bytes(production, keyed, tmp_path, monkeypatch):
     dsn, _ = production
+    monkeypatch.setenv(OPERATOR_ENV, "svc-sampler")
     exported = export_pack(dsn, tmp_path / "prod-2026.json", OPTIONS)
     assert exported.manifest_path == tmp_path / "prod-2026_mapping.json"
     manifest = load_model(MappingManifest, exported.manifest_path)
@@ -110,7 +112,7 @@ def test_manifest_binds_the_exact_pack_bytes(production, keyed, tmp_path):
     assert (manifest.retention.expires_at - manifest.retention.created_at).days == 90
     assert manifest.disclosure.k == 11 and manifest.disclosure.cells_suppressed > 0
     assert manifest.differential_privacy.enabled is False and manifest.differential_privacy.ledger == []
-    assert manifest.provenance.window_end == WINDOW_END
+    assert manifest.provenance.window_end == WINDOW_END and manifest.provenance.operator == "svc-sampler"
     load_model(MetricsPack, exported.pack_path)
 
 
