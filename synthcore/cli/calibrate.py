@@ -9,6 +9,7 @@ import typer
 from synthcore.cli.app import app
 from synthcore.errors import GateFailed, InputError
 from synthcore.spec.fidelity import Tolerance
+from synthcore.spec.io import DEFAULT_SPEC_PATH
 
 
 def parse_overrides(values: list[str]) -> dict[str, float]:
@@ -27,6 +28,26 @@ def parse_overrides(values: list[str]) -> dict[str, float]:
         if not sep or not name.strip():
             raise InputError(f"--override {item!r}: expected CHECK=THRESHOLD, e.g. content_length.ks=0.2")
     return out
+
+
+@app.command()
+def calibrate(
+    metrics: Path = typer.Option(..., help="Metrics pack (metrics.json) from synthcore sample."),
+    out: Path = typer.Option(
+        ..., help="Calibrated spec to write; the fit report goes beside it (<stem>.fit-report.json)."
+    ),
+    base: Path = typer.Option(DEFAULT_SPEC_PATH, help="Spec whose parameters the pack cannot inform are kept."),
+) -> None:
+    """Fit the generator's distribution spec to a metrics pack; write the spec and its fit report."""
+    from synthcore.calibrate import calibrate_files
+    from synthcore.calibrate.calibrate import fit_report_path
+
+    report = calibrate_files(metrics, out, base)
+    print(f"calibrated {len(report.parameters)} parameters ({len(report.kept_from_base)} kept from the base); {out}")
+    print(f"fit report: {fit_report_path(out)}")
+    if report.production_counts is not None:
+        c = report.production_counts
+        print(f"production scale: --users {c.users} --conversations {c.conversations} --messages {c.messages}")
 
 
 @app.command()

@@ -13,7 +13,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
 from synthcore.errors import InputError
-from synthcore.spec.distribution import Distribution, Geometric, Histogram, LogNormal, PowerLaw
+from synthcore.generate.tables.read_receipts import MEDIUM_CAP_S, MIN_DELAY_S
+from synthcore.spec.distribution import Distribution, Geometric, Histogram, LogNormal, PowerLaw, ReadDelay
 
 
 def power_law_cdf(x: ArrayLike, alpha: float, xmin: float, xmax: float) -> NDArray[np.float64]:
@@ -91,3 +92,14 @@ def discrete_quantiles(lower_edges: ArrayLike, masses: ArrayLike, qs: Sequence[f
     cum = np.cumsum(np.asarray(masses, dtype=np.float64))
     cum = cum / cum[-1]
     return [float(edges[min(int(np.searchsorted(cum, q - 1e-12, side="left")), edges.size - 1)]) for q in qs]
+
+
+def read_delay_cdf(delay: ReadDelay, t: ArrayLike) -> NDArray[np.float64]:
+    """CDF of the read delay in seconds: uniform fast, truncated-exponential medium, clipped log-normal slow."""
+    ts = np.asarray(t, dtype=np.float64)
+    fast = np.clip((ts - MIN_DELAY_S) / (delay.fast_max_s - MIN_DELAY_S), 0.0, 1.0)
+    tail = 1.0 - np.exp(-MEDIUM_CAP_S / delay.medium_mean_s)
+    medium = np.where(ts < MIN_DELAY_S, 0.0, np.clip((1.0 - np.exp(-ts / delay.medium_mean_s)) / tail, 0.0, 1.0))
+    slow = below(delay.slow, ts + 1e-9)
+    slow_share = 1 - delay.fast_share - delay.medium_share
+    return np.asarray(delay.fast_share * fast + delay.medium_share * medium + slow_share * slow)

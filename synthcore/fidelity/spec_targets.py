@@ -12,11 +12,17 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from synthcore.fidelity.expected import below, discrete_quantiles, integer_edges, masses_from_below, power_law_cdf
+from synthcore.fidelity.expected import (
+    below,
+    discrete_quantiles,
+    integer_edges,
+    masses_from_below,
+    power_law_cdf,
+    read_delay_cdf,
+)
 from synthcore.fidelity.targets import CategoryTarget, NumericTarget, ScalarTarget, Targets
 from synthcore.generate.draws import power_law_mean
 from synthcore.generate.plan import build_plan
-from synthcore.generate.tables.read_receipts import MEDIUM_CAP_S, MIN_DELAY_S
 from synthcore.generate.timeline import US_PER_HOUR, Timeline
 from synthcore.spec.bands import Counts
 from synthcore.spec.distribution import DEVICE_TYPES, MEDIA_TYPES, MIME_TYPES, DistributionSpec, LogNormal
@@ -107,24 +113,20 @@ def group_readers(spec: DistributionSpec, sizes: dict[int, int]) -> NumericTarge
     return _integer_target("group_readers", "group_readers", np.asarray(f), edges, with_quantiles=False)
 
 
-def read_delay_cdf(spec: DistributionSpec, t: NDArray[np.float64]) -> NDArray[np.float64]:
-    """CDF of the read delay in seconds: uniform fast, truncated-exponential medium, clipped log-normal slow."""
-    d = spec.read_receipts.delay
-    fast = np.clip((t - MIN_DELAY_S) / (d.fast_max_s - MIN_DELAY_S), 0.0, 1.0)
-    tail = 1.0 - np.exp(-MEDIUM_CAP_S / d.medium_mean_s)
-    medium = np.where(t < MIN_DELAY_S, 0.0, np.clip((1.0 - np.exp(-t / d.medium_mean_s)) / tail, 0.0, 1.0))
-    slow = below(d.slow, t + 1e-9)
-    return np.asarray(d.fast_share * fast + d.medium_share * medium + (1 - d.fast_share - d.medium_share) * slow)
-
-
 def read_delays(spec: DistributionSpec) -> list[NumericTarget]:
     """Expected read-delay distribution (fine log bins) and its three buckets."""
     fine = np.concatenate([[0.0], np.geomspace(0.1, 3.0e6, 300)])
     buckets = np.asarray(DELAY_BUCKET_EDGES_S)
     return [
-        NumericTarget("read_delay_s", "read_delay_s", fine, masses_from_below(read_delay_cdf(spec, fine))),
         NumericTarget(
-            "read_delay_buckets", "read_delay_s", buckets, masses_from_below(read_delay_cdf(spec, buckets)), stat="tv"
+            "read_delay_s", "read_delay_s", fine, masses_from_below(read_delay_cdf(spec.read_receipts.delay, fine))
+        ),
+        NumericTarget(
+            "read_delay_buckets",
+            "read_delay_s",
+            buckets,
+            masses_from_below(read_delay_cdf(spec.read_receipts.delay, buckets)),
+            stat="tv",
         ),
     ]
 

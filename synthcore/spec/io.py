@@ -95,6 +95,7 @@ def model_sha256(model: BaseModel) -> str:
 
 def schema_models() -> dict[str, type[BaseModel]]:
     """The contracts whose JSON Schemas live in specs/schemas/, by file stem."""
+    from synthcore.spec.calibration import CalibrationReport
     from synthcore.spec.database import BaselineComparison, BaselineReport, IntegrityReport, RunRecord, WarmReport
     from synthcore.spec.distribution import DistributionSpec
     from synthcore.spec.fidelity import FidelityReport
@@ -108,6 +109,7 @@ def schema_models() -> dict[str, type[BaseModel]]:
         "metrics-pack": MetricsPack,
         "mapping-manifest": MappingManifest,
         "fidelity-report": FidelityReport,
+        "calibration-report": CalibrationReport,
         "load-run-record": RunRecord,
         "integrity-report": IntegrityReport,
         "warm-report": WarmReport,

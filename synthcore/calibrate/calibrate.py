@@ -1,0 +1,423 @@
+"""Fit a DistributionSpec to a MetricsPack: every generator parameter the pack informs, with a fit report.
+
+``calibrate_spec`` starts from a base spec and replaces each parameter the pack can estimate. Fits are binned
+maximum likelihood on the published cells (``estimators``); mixes and rates are ratios of counts, inverted
+through what the generator does (a first message is never a reply, a deleted message is never edited, ...).
+Parameters whose cells were suppressed keep the base value and are listed, with the reason, in the report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from synthcore.artifacts import write_json_atomic
+from synthcore.calibrate import estimators as est
+from synthcore.errors import InputError, SpecError
+from synthcore.fidelity.expected import read_delay_cdf
+from synthcore.fidelity.pack_targets import cells
+from synthcore.generate.timeline import burst_probability
+from synthcore.spec.bands import Counts
+from synthcore.spec.calibration import CalibrationReport, FittedParameter
+from synthcore.spec.distribution import (
+    DEVICE_TYPES,
+    MEDIA_TYPES,
+    MESSAGE_TYPES,
+    MIME_TYPES,
+    DistributionSpec,
+    Geometric,
+    LogNormal,
+    PowerLaw,
+    ReadDelay,
+)
+from synthcore.spec.io import load_model, model_sha256
+from synthcore.spec.metrics_pack import TIME_EDGES_S, MetricsPack
+
+KINDS = ("direct", "small_group", "large_group")
+DECIMALS = 4
+"""Fitted values are rounded to this many decimals: more would be noise, and the spec stays readable."""
+
+
+class _Recorder:
+    """The spec being built (as plain data) and the report entries for it."""
+
+    def __init__(self, base: DistributionSpec) -> None:
+        self.raw: dict[str, Any] = base.model_dump(mode="json")
+        self.params: list[FittedParameter] = []
+        self.kept: dict[str, str] = {}
+
+    def set(self, path: str, value: Any, source: str, method: str, fit: est.Fit | None = None) -> None:
+        node = self.raw
+        *parents, leaf = path.split(".")
+        for key in parents:
+            node = node[key]
+        if isinstance(value, float):
+            value = round(value, DECIMALS)
+        node[leaf] = value
+        shown = value if isinstance(value, float | int | list) else None
+        if shown is not None:
+            self.params.append(
+                FittedParameter(
+                    name=path,
+                    value=shown,
+                    source=source,
+                    method=method,
+                    goodness_ks=None if fit is None else round(fit.ks, DECIMALS),
+                    units=None if fit is None else fit.units,
+                )
+            )
+
+    def set_shares(self, path: str, shares: dict[str, float] | None, source: str) -> None:
+        if shares is None:
+            self.kept[path] = f"{source}: every cell is suppressed"
+            return
+        for label, share in shares.items():
+            self.set(f"{path}.{label}", share, source, "share of counts")
+        node = self.raw
+        for key in path.split("."):
+            node = node[key]
+        total = sum(node.values())
+        for label in node:  # the shares were rounded; make them sum to exactly 1 again
+            node[label] = node[label] / total
+
+    def attempt(self, path: str, action: Any) -> None:
+        """Run ``action``; a fit the pack cannot support keeps the base value, with the reason."""
+        try:
+            action()
+        except InputError as exc:
+            self.kept[path] = str(exc)
+
+
+def _ratio(part: int | None, whole: int | None) -> float | None:
+    return None if part is None or not whole else part / whole
+
+
+def _messages(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
+    per = pack.messages.per_conversation
+    edges = np.asarray(per.conversations.EDGES, dtype=np.float64)
+    counts = cells(per.conversations.counts)
+    threshold = base.messages.heavy_rooms.min_messages
+    source = "messages.per_conversation.conversations"
+
+    def body() -> None:
+        positive = edges[(edges >= 1) & (np.nan_to_num(counts) > 0)]
+        if not positive.size:
+            raise InputError(f"{source}: no published bin holds a conversation")
+        # the generator's body starts at xmin, so the smallest published message count is the estimate
+        xmin = float(positive[0])
+        fit = est.fit_power_law(edges, counts, xmin, rounding=0.5, upper=threshold, what="messages per conversation")
+        rec.set("messages.per_conversation.alpha", fit.params[0], source, "binned MLE, power law below heavy", fit)
+        rec.set("messages.per_conversation.xmin", xmin, source, "smallest published message count")
+
+    rec.attempt("messages.per_conversation", body)
+    conv_heavy = counts[edges >= threshold]
+    msg_heavy = cells(per.messages.counts)[edges >= threshold]
+    conversations, messages = pack.entities.conversations, pack.entities.messages_in_window
+    if np.isnan(conv_heavy).any() or np.isnan(msg_heavy).any() or not conversations or not messages:
+        rec.kept["messages.heavy_rooms"] = f"cells at or above {threshold} messages are suppressed"
+    else:
+        src = "messages.per_conversation (bins >= min_messages)"
+        rec.set("messages.heavy_rooms.conversation_share", float(conv_heavy.sum() / conversations), src, "share")
+        rec.set("messages.heavy_rooms.message_share", float(msg_heavy.sum() / messages), src, "share of messages")
+    cl = base.messages.content_length
+    hist = pack.messages.content_length.histogram
+    if isinstance(cl, LogNormal):
+
+        def content() -> None:
+            fit = est.fit_lognormal(hist.EDGES, cells(hist.counts), cl.min, cl.max, "content length")
+            src = "messages.content_length.histogram"
+            rec.set("messages.content_length.mu", fit.params[0], src, "binned MLE, clipped log-normal", fit)
+            rec.set("messages.content_length.sigma", fit.params[1], src, "binned MLE, clipped log-normal", fit)
+
+        rec.attempt("messages.content_length", content)
+    else:
+        rec.kept["messages.content_length"] = f"the base spec's content length is a {cl.kind}, not a log-normal"
+    m = base.messages
+    prior = {"TEXT": 1 - m.media_share} | {t: m.media_share * getattr(m.media_mix, t) for t in MEDIA_TYPES}
+    types = est.shares(pack.messages.types.model_dump(), MESSAGE_TYPES, pack.entities.messages_in_window, prior)
+    if types is None or types["TEXT"] >= 1.0:
+        rec.kept["messages.media_share"] = "messages.types: every cell is suppressed, or there is no media"
+    else:
+        rec.set("messages.media_share", 1.0 - types["TEXT"], "messages.types", "1 - TEXT share")
+        media = {t: types[t] / (1.0 - types["TEXT"]) for t in MEDIA_TYPES}
+        rec.set_shares("messages.media_mix", media, "messages.types")
+    _flags(pack, rec)
+
+
+def _flags(pack: MetricsPack, rec: _Recorder) -> None:
+    flags, n = pack.messages.flags, pack.entities.messages_in_window
+    deleted = _ratio(flags.deleted, n)
+    conversations = pack.entities.conversations or 0
+    src = "messages.flags"
+    if deleted is not None:
+        rec.set("messages.deleted_share", deleted, src, "deleted / messages")
+        edited = _ratio(flags.edited, n)
+        if edited is not None:
+            rec.set("messages.edited_share", min(1.0, edited / (1 - deleted)), src, "edited / non-deleted messages")
+    replies = _ratio(flags.replies, n)
+    if replies is not None and n and n > conversations:
+        rec.set(
+            "messages.reply_share", min(1.0, replies / (1 - conversations / n)), src, "replies / non-first messages"
+        )
+    for name in ("deleted_share", "edited_share", "reply_share"):
+        if not any(p.name == f"messages.{name}" for p in rec.params):
+            rec.kept[f"messages.{name}"] = "messages.flags: a count it needs is suppressed"
+
+
+def _conversations(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
+    c = pack.conversations
+    rec.set_shares(
+        "conversations.type_mix",
+        est.shares(c.kinds.model_dump(), KINDS, pack.entities.conversations, base.conversations.type_mix.model_dump()),
+        "conversations.kinds",
+    )
+    edges, counts = c.group_members.EDGES, cells(c.group_members.counts)
+    small, large = base.conversations.small_group_members, base.conversations.large_group_members
+    src = "conversations.group_members"
+    if isinstance(small, Geometric):
+
+        def fit_small() -> None:
+            fit = est.fit_geometric(edges, counts, small.min, small.max, "small group members")
+            rec.set("conversations.small_group_members.p", fit.params[0], src, "binned MLE, geometric", fit)
+
+        rec.attempt("conversations.small_group_members", fit_small)
+    else:
+        rec.kept["conversations.small_group_members"] = f"the base spec's small groups are a {small.kind}"
+    if isinstance(large, PowerLaw):
+
+        def fit_large() -> None:
+            fit = est.fit_power_law_members(edges, counts, large, "large group members")
+            rec.set("conversations.large_group_members.alpha", fit.params[0], src, "binned MLE, power law", fit)
+
+        rec.attempt("conversations.large_group_members", fit_large)
+    else:
+        rec.kept["conversations.large_group_members"] = f"the base spec's large groups are a {large.kind}"
+    groups = (c.kinds.small_group or 0) + (c.kinds.large_group or 0)
+    others = (c.group_memberships or 0) - groups  # the creator never leaves
+    if c.inactive_group_memberships is not None and others > 0:
+        rec.set(
+            "conversations.inactive_member_share",
+            min(1.0, c.inactive_group_memberships / others),
+            "conversations.inactive_group_memberships",
+            "inactive / non-creator group memberships",
+        )
+    else:
+        rec.kept["conversations.inactive_member_share"] = "group membership counts are suppressed"
+
+
+def _time(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
+    t = pack.timing
+    rec.set("time.window_days", pack.window_days, "window_days", "the pack's window")
+    end_day = int(base.time.window_end.timestamp() // 86400)
+    days = np.arange(end_day - pack.window_days, end_day)
+    exposure = np.bincount((days + 3) % 7, minlength=7)  # 1970-01-01 was a Thursday; Monday = 0
+    rec.attempt(
+        "time.hour_profile",
+        lambda: rec.set(
+            "time.hour_profile",
+            est.relative_profile(t.hour_of_day),
+            "timing.hour_of_day",
+            "messages per hour, relative to the mean",
+        ),
+    )
+    rec.attempt(
+        "time.weekday_profile",
+        lambda: rec.set(
+            "time.weekday_profile",
+            est.relative_profile(t.day_of_week, exposure),
+            "timing.day_of_week",
+            "messages per weekday / days of that weekday in the window, relative to the mean",
+        ),
+    )
+    cv = t.burstiness_cv
+    ratio = base.time.burstiness.burst_mean_ratio
+    if cv is None:
+        rec.kept["time.burstiness.cv"] = "timing.burstiness_cv is suppressed"
+        return
+    try:
+        burst_probability(max(1.0, cv), ratio)
+    except InputError as exc:
+        rec.kept["time.burstiness.cv"] = str(exc)
+        return
+    rec.set("time.burstiness.cv", max(1.0, float(cv)), "timing.burstiness_cv", "coefficient of variation of gaps")
+
+
+def _read_receipts(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
+    r = pack.read_receipts
+    direct = _ratio(r.direct_messages_read, r.direct_messages)
+    if direct is None:
+        rec.kept["read_receipts.direct_read_probability"] = "direct message counts are suppressed"
+    else:
+        rec.set(
+            "read_receipts.direct_read_probability",
+            direct,
+            "read_receipts.direct_messages_read",
+            "read / DIRECT messages",
+        )
+    readers = base.read_receipts.group_readers
+    if isinstance(readers, Geometric):
+
+        def fit_readers() -> None:
+            fit = est.fit_geometric(
+                r.group_readers.EDGES, cells(r.group_readers.counts), readers.min, readers.max, "group readers"
+            )
+            rec.set(
+                "read_receipts.group_readers.p",
+                fit.params[0],
+                "read_receipts.group_readers",
+                "binned MLE, geometric (ignores the cap at the group's other members)",
+                fit,
+            )
+
+        rec.attempt("read_receipts.group_readers", fit_readers)
+    else:
+        rec.kept["read_receipts.group_readers"] = f"the base spec's group readers are a {readers.kind}"
+    rec.attempt("read_receipts.delay", lambda: _read_delay(pack, base, rec))
+
+
+def _read_delay(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
+    d = base.read_receipts.delay
+    edges = np.asarray(TIME_EDGES_S, dtype=np.float64)
+
+    def model(params: np.ndarray) -> ReadDelay:
+        fast, medium_frac, mean, mu, sigma = (float(v) for v in params)
+        slow = LogNormal(mu=mu, sigma=sigma, min=d.slow.min, max=d.slow.max)
+        return ReadDelay(
+            fast_share=fast,
+            fast_max_s=d.fast_max_s,
+            medium_share=(1 - fast) * medium_frac,
+            medium_mean_s=mean,
+            slow=slow,
+        )
+
+    x0 = [d.fast_share, d.medium_share / max(1 - d.fast_share, 1e-6), d.medium_mean_s, d.slow.mu, d.slow.sigma]
+    bounds = [(0.0, 1.0), (0.0, 1.0), (1.0, 36_000.0), (5.0, 16.0), (0.05, 5.0)]
+    fit = est.fit_binned(
+        lambda p: read_delay_cdf(model(p), edges - 1e-9),
+        cells(pack.read_receipts.delay.counts),
+        x0,
+        bounds,
+        what="read delay",
+    )
+    fitted = model(np.asarray(fit.params))
+    src, how = "read_receipts.delay", "binned MLE, fast/medium/slow mixture"
+    rec.set("read_receipts.delay.fast_share", fitted.fast_share, src, how, fit)
+    rec.set("read_receipts.delay.medium_share", fitted.medium_share, src, how, fit)
+    rec.set("read_receipts.delay.medium_mean_s", fitted.medium_mean_s, src, how, fit)
+    rec.set("read_receipts.delay.slow.mu", fitted.slow.mu, src, how, fit)
+    rec.set("read_receipts.delay.slow.sigma", fitted.slow.sigma, src, how, fit)
+    delay = rec.raw["read_receipts"]["delay"]
+    excess = delay["fast_share"] + delay["medium_share"] - 1.0
+    if excess > 0:  # rounding may push the sum a hair above 1
+        delay["medium_share"] -= excess
+
+
+def _users(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
+    u, users = pack.users, pack.entities.users
+    for field in type(u.profile).model_fields:
+        value = _ratio(getattr(u.profile, field), users)
+        if value is None:
+            rec.kept[f"users.profile.{field}"] = "the count is suppressed"
+        else:
+            rec.set(f"users.profile.{field}", min(1.0, value), f"users.profile.{field}", "users with it / users")
+    devices = est.shares(u.devices.model_dump(), DEVICE_TYPES, users, base.users.device_mix.model_dump())
+    rec.set_shares("users.device_mix", devices, "users.devices")
+    lengths = cells(u.username_length.counts)[:-1]  # the last bin is top-coded
+    present = np.flatnonzero(np.nan_to_num(lengths) > 0)
+    if present.size:
+        lo, hi = int(present[0]), int(present[-1])
+        weights = np.nan_to_num(lengths[lo : hi + 1])
+        rec.set(
+            "users.username_length",
+            {
+                "kind": "histogram",
+                "edges": list(range(lo, hi + 2)),
+                "weights": [float(w / weights.sum()) for w in weights],
+            },
+            "users.username_length",
+            "the published histogram",
+        )
+        rec.params.append(
+            FittedParameter(
+                name="users.username_length",
+                value=[float(lo), float(hi)],
+                source="users.username_length",
+                method="histogram over these lengths",
+            )
+        )
+    else:
+        rec.kept["users.username_length"] = "users.username_length: every cell is suppressed"
+    # Messages per user follow from activity weights through memberships and sender draws together; there is
+    # no closed form to invert, so the exponent stays the base's and fidelity checks messages per user instead.
+    rec.kept["users.activity"] = "messages per user mix activity with memberships; no closed form to invert"
+
+
+def _attachments(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
+    a = pack.attachments
+    for media in MEDIA_TYPES:
+        base_mix = base.attachments.mime_types[media]
+        mix = est.shares(dict(getattr(a.mime_types, media)), MIME_TYPES[media], getattr(a.types, media), base_mix)
+        rec.set_shares(f"attachments.mime_types.{media}", mix, f"attachments.mime_types.{media}")
+        hist, dist = getattr(a.size_bytes, media), base.attachments.size_bytes[media]
+
+        def size(media: str = media, hist: Any = hist, dist: LogNormal = dist) -> None:
+            fit = est.fit_lognormal(hist.EDGES, cells(hist.counts), dist.min, dist.max, f"{media} size")
+            src = f"attachments.size_bytes.{media}"
+            rec.set(f"attachments.size_bytes.{media}.mu", fit.params[0], src, "binned MLE, clipped log-normal", fit)
+            rec.set(f"attachments.size_bytes.{media}.sigma", fit.params[1], src, "binned MLE, clipped log-normal", fit)
+
+        rec.attempt(f"attachments.size_bytes.{media}", size)
+
+
+def production_counts(pack: MetricsPack) -> Counts | None:
+    """Users, conversations and messages in the window of production, or None when one is suppressed."""
+    e = pack.entities
+    if e.users is None or e.conversations is None or e.messages_in_window is None:
+        return None
+    if e.messages_in_window < e.conversations or e.users < 2:
+        return None
+    return Counts(users=e.users, conversations=e.conversations, messages=e.messages_in_window)
+
+
+def calibrate_spec(pack: MetricsPack, base: DistributionSpec) -> tuple[DistributionSpec, CalibrationReport]:
+    """Fit ``base``'s parameters to ``pack``; return the calibrated spec and its fit report.
+
+    Raises:
+        SpecError: the fitted values do not form a valid spec (the message names the field).
+    """
+    rec = _Recorder(base)
+    for group in (_messages, _conversations, _time, _read_receipts, _users, _attachments):
+        group(pack, base, rec)
+    try:
+        spec = DistributionSpec.model_validate(rec.raw)
+    except ValueError as exc:
+        raise SpecError("calibrated spec", [str(exc)]) from None
+    report = CalibrationReport(
+        pack_sha256=model_sha256(pack),
+        base_sha256=model_sha256(base),
+        spec_sha256=model_sha256(spec),
+        window_days=pack.window_days,
+        production_counts=production_counts(pack),
+        parameters=rec.params,
+        kept_from_base=rec.kept,
+    )
+    return spec, report
+
+
+def fit_report_path(spec_path: Path) -> Path:
+    """Where the fit report of ``spec_path`` goes: beside it, ``<stem>.fit-report.json``."""
+    return spec_path.with_name(f"{spec_path.stem}.fit-report.json")
+
+
+def calibrate_files(metrics: Path, out: Path, base: Path) -> CalibrationReport:
+    """Read a pack and a base spec, write the calibrated spec to ``out`` and its fit report beside it.
+
+    Raises:
+        SpecError: the pack or base spec is invalid.
+    """
+    spec, report = calibrate_spec(load_model(MetricsPack, metrics), load_model(DistributionSpec, base))
+    write_json_atomic(out, spec)
+    write_json_atomic(fit_report_path(out), report)
+    return report
