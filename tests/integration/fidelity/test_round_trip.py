@@ -1,0 +1,129 @@
+"""The issue's round trip on real parts: generate from a known spec → load into PostgreSQL → sample a metrics pack
+→ calibrate from a deliberately different base → the known parameters are recovered → generate again → fidelity
+GO against the pack; and a wrong spec's data is NO-GO against the same pack, naming the failed checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from synthcore.artifacts import write_json_atomic
+from synthcore.cli.app import app
+from synthcore.errors import SpecError
+from synthcore.fidelity import compute_fidelity
+from synthcore.generate import generate_dataset
+from synthcore.load import load_dataset
+from synthcore.sample import SampleOptions, sample_shape
+from synthcore.sample.keyed_ids import AnonymizationKey
+from synthcore.spec.bands import Band
+from synthcore.spec.calibration import CalibrationReport
+from synthcore.spec.distribution import DistributionSpec, LogNormal
+from synthcore.spec.io import DEFAULT_SPEC_PATH, load_model
+
+SCHEMA = "synth_round_trip"
+
+
+def distant_base(path: Path) -> Path:
+    """A base spec far from the truth in every parameter calibration fits (the rest is kept, so it stays true)."""
+    raw = json.loads(DEFAULT_SPEC_PATH.read_text())
+    raw["messages"]["per_conversation"] |= {"alpha": 2.6, "xmin": 2}
+    raw["messages"]["content_length"] |= {"mu": 3.2, "sigma": 0.6}
+    raw["messages"] |= {"media_share": 0.4, "reply_share": 0.3}
+    raw["messages"]["media_mix"] = {"IMAGE": 0.25, "VIDEO": 0.25, "DOCUMENT": 0.25, "AUDIO": 0.25}
+    raw["conversations"]["type_mix"] = {"direct": 0.4, "small_group": 0.4, "large_group": 0.2}
+    raw["users"]["device_mix"] = {"ios": 0.05, "android": 0.05, "web": 0.1, "desktop": 0.8}
+    raw["time"]["hour_profile"] = [0.1] * 12 + [3.0] * 12
+    raw["read_receipts"]["direct_read_probability"] = 0.4
+    path.write_text(json.dumps(raw))
+    return path
+
+
+@pytest.fixture(scope="module")
+def pack_path(pg_server, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("round-trip")
+    truth = load_model(DistributionSpec, DEFAULT_SPEC_PATH)
+    generate_dataset(root / "truth", band=Band.CI, seed="truth", workers=1)
+    dsn = pg_server.create_database("round_trip")
+    load_dataset(dsn, root / "truth", schema=SCHEMA, runs_dir=root / "runs")
+    options = SampleOptions(window_days=truth.time.window_days, window_end=truth.time.window_end, schema=SCHEMA)
+    result = sample_shape(dsn, AnonymizationKey(b"round-trip-test-key-0123456789abcdef"), options)
+    return write_json_atomic(root / "metrics.json", result.pack)
+
+
+def test_calibration_recovers_the_known_spec_and_its_data_is_go(pack_path: Path, tmp_path: Path) -> None:
+    truth = load_model(DistributionSpec, DEFAULT_SPEC_PATH)
+    out = tmp_path / "spec.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "calibrate",
+            "--metrics",
+            str(pack_path),
+            "--out",
+            str(out),
+            "--base",
+            str(distant_base(tmp_path / "base.json")),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    fitted = load_model(DistributionSpec, out)
+    report = load_model(CalibrationReport, tmp_path / "spec.fit-report.json")
+    assert report.spec_sha256 and {p.name for p in report.parameters} >= {
+        "messages.per_conversation.alpha",
+        "messages.content_length.mu",
+        "read_receipts.delay.slow.mu",
+    }
+
+    assert fitted.messages.per_conversation.alpha == pytest.approx(truth.messages.per_conversation.alpha, abs=0.1)
+    assert isinstance(fitted.messages.content_length, LogNormal) and isinstance(
+        truth.messages.content_length, LogNormal
+    )
+    assert fitted.messages.content_length.mu == pytest.approx(truth.messages.content_length.mu, rel=0.05)
+    assert fitted.messages.content_length.sigma == pytest.approx(truth.messages.content_length.sigma, rel=0.05)
+    mixes = [
+        (fitted.messages.media_mix, truth.messages.media_mix),
+        (fitted.conversations.type_mix, truth.conversations.type_mix),
+        (fitted.users.device_mix, truth.users.device_mix),
+    ]
+    for got, want in mixes:
+        assert got.model_dump() == pytest.approx(want.model_dump(), abs=0.02)
+    assert fitted.messages.media_share == pytest.approx(truth.messages.media_share, abs=0.02)
+    assert fitted.read_receipts.direct_read_probability == pytest.approx(0.82, abs=0.02)
+    assert report.production_counts is not None and report.production_counts.messages == 50_000
+
+    c = report.production_counts
+    generate_dataset(tmp_path / "again", band=Band.CI, seed="again", spec=fitted, counts=c, workers=1)
+    fidelity = compute_fidelity(pack_path, tmp_path / "fidelity", data_dir=tmp_path / "again")
+    assert fidelity.target_kind == "metrics_pack"
+    assert fidelity.verdict == "GO", fidelity.reasons
+    assert len(fidelity.checks) >= 35
+
+
+def test_wrong_spec_is_no_go_against_the_pack(pack_path: Path, tmp_path: Path) -> None:
+    wrong = load_model(DistributionSpec, distant_base(tmp_path / "wrong.json"))
+    generate_dataset(tmp_path / "wrong", band=Band.CI, seed="wrong", spec=wrong, workers=1)
+    report = compute_fidelity(pack_path, tmp_path / "fidelity", data_dir=tmp_path / "wrong")
+    assert report.verdict == "NO-GO"
+    failed = {c.name for c in report.checks if not c.passed}
+    assert {
+        "messages_per_conversation.p90",
+        "content_length.ks",
+        "message_type.tv",
+        "conversation_kind.tv",
+        "device_type.tv",
+        "hour_of_day.tv",
+        "direct_read_rate.error",
+    } <= failed
+    assert all(any(r.startswith(f"{name}: ") for r in report.reasons) for name in failed)
+
+
+def test_calibrate_names_an_invalid_pack(tmp_path: Path) -> None:
+    bad = tmp_path / "metrics.json"
+    bad.write_text('{"pack_version": 1, "window_days": 0}')
+    result = CliRunner().invoke(app, ["calibrate", "--metrics", str(bad), "--out", str(tmp_path / "spec.json")])
+    assert isinstance(result.exception, SpecError)
+    assert "window_days: Input should be greater than or equal to 1" in str(result.exception)
+    assert not (tmp_path / "spec.json").exists()
