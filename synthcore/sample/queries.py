@@ -120,33 +120,33 @@ SELECT 'flag', 'deleted', 0, sum(deleted)::float8, count(DISTINCT "senderId") FI
 """
 
 CONTENT_LENGTH = f"""
-WITH text_messages AS MATERIALIZED (
-    SELECT m."senderId", char_length(m.content) AS len
-    FROM messages m WHERE {WINDOW} AND m.type = 'TEXT'
-), per_sender AS (
-    SELECT "senderId", {_bin("len", "edges")} AS bin, count(*) AS n
-    FROM text_messages WHERE len > 0 GROUP BY 1, 2
+WITH lengths AS MATERIALIZED (
+    SELECT m."senderId", coalesce(char_length(m.content), 0) AS len, count(*) AS n
+    FROM messages m WHERE {WINDOW} AND m.type = 'TEXT' GROUP BY 1, 2
+), per_length AS (
+    SELECT len, sum(n) AS n, sum(sum(n)) OVER (ORDER BY len) AS running, sum(sum(n)) OVER () AS total
+    FROM lengths WHERE len > 0 GROUP BY len
 )
-SELECT 'length', '', bin, sum(n)::float8, count(*) FROM per_sender GROUP BY bin
+SELECT 'length', '', {_bin("len", "edges")}, sum(n)::float8, count(DISTINCT "senderId")
+FROM lengths WHERE len > 0 GROUP BY 3
 UNION ALL
-SELECT 'empty', '', 0, count(*)::float8, count(DISTINCT "senderId") FROM text_messages WHERE coalesce(len, 0) = 0
+SELECT 'empty', '', 0, coalesce(sum(n), 0)::float8, count(DISTINCT "senderId") FROM lengths WHERE len = 0
 UNION ALL
-SELECT 'percentile', '', (t.i - 1)::int, t.v, NULL
-FROM unnest((SELECT percentile_cont(%(quantiles)s::float8[]) WITHIN GROUP (ORDER BY len)
-             FROM text_messages WHERE len > 0)) WITH ORDINALITY AS t(v, i)
+SELECT 'percentile', '', (q.i - 1)::int, (SELECT min(len) FROM per_length WHERE running >= q.v * total)::float8, NULL
+FROM unnest(%(quantiles)s::float8[]) WITH ORDINALITY AS q(v, i)
 """
 
 HOUR_AND_WEEKDAY = f"""
 WITH per_sender AS MATERIALIZED (
-    SELECT m."senderId",
-           extract(hour FROM m."createdAt" AT TIME ZONE 'UTC')::int AS hour,
-           extract(isodow FROM m."createdAt" AT TIME ZONE 'UTC')::int - 1 AS weekday,
+    -- Hour of the week since the epoch (a Thursday): one extract per row, the rest is integer arithmetic.
+    SELECT m."senderId", (floor(extract(epoch FROM m."createdAt") / 3600)::bigint %% 168)::int AS hour_of_week,
            count(*) AS n
-    FROM messages m WHERE {WINDOW} GROUP BY 1, 2, 3
+    FROM messages m WHERE {WINDOW} GROUP BY 1, 2
 )
-SELECT 'hour', '', hour, sum(n)::float8, count(DISTINCT "senderId") FROM per_sender GROUP BY hour
+SELECT 'hour', '', hour_of_week %% 24, sum(n)::float8, count(DISTINCT "senderId") FROM per_sender GROUP BY 3
 UNION ALL
-SELECT 'weekday', '', weekday, sum(n)::float8, count(DISTINCT "senderId") FROM per_sender GROUP BY weekday
+SELECT 'weekday', '', (hour_of_week / 24 + 3) %% 7, sum(n)::float8, count(DISTINCT "senderId")
+FROM per_sender GROUP BY 3
 """
 
 # Burstiness: each gap is divided by its conversation's mean gap, so the pooled CV describes the shape of the
@@ -156,51 +156,62 @@ WITH gaps AS (
     SELECT m."conversationId" AS c, m."senderId" AS u,
            extract(epoch FROM m."createdAt" - lag(m."createdAt") OVER w)::float8 AS gap
     FROM messages m WHERE {WINDOW}
-    WINDOW w AS (PARTITION BY m."conversationId" ORDER BY m."createdAt", m.id)
-), scaled AS (
-    SELECT u, gap, avg(gap) OVER (PARTITION BY c) AS mean_gap, count(*) OVER (PARTITION BY c) AS gaps
-    FROM gaps WHERE gap IS NOT NULL
-), per_sender AS MATERIALIZED (
-    SELECT u, {_bin("gap", "edges")} AS bin, count(*) AS n,
-           sum(power(gap / mean_gap - 1, 2)) FILTER (WHERE gaps >= 10 AND mean_gap > 0) AS sq,
-           count(*) FILTER (WHERE gaps >= 10 AND mean_gap > 0) AS nq
-    FROM scaled GROUP BY 1, 2
+    WINDOW w AS (PARTITION BY m."conversationId" ORDER BY m."createdAt")
+), sums AS MATERIALIZED (
+    SELECT grouping(c) AS by_bin, c, u, bin, count(*) AS n, sum(gap) AS s1, sum(gap * gap) AS s2
+    FROM (SELECT c, u, gap, {_bin("gap", "edges")} AS bin FROM gaps WHERE gap IS NOT NULL) g
+    GROUP BY GROUPING SETS ((c, u), (u, bin))
+), per_conversation AS (
+    -- sum over a conversation's gaps of (gap / mean - 1)^2 = s2 * n^2 / s1^2 - n
+    SELECT c, sum(s2) * sum(n) ^ 2 / sum(s1) ^ 2 - sum(n) AS sq, sum(n) AS n
+    FROM sums WHERE by_bin = 0 GROUP BY c HAVING sum(n) >= 10 AND sum(s1) > 0
 )
-SELECT 'gap', '', bin, sum(n)::float8, count(*) FROM per_sender GROUP BY bin
+SELECT 'gap', '', bin, sum(n)::float8, count(*) FROM sums WHERE by_bin = 1 GROUP BY bin
 UNION ALL
-SELECT 'cv_sum_sq', '', 0, coalesce(sum(sq), 0), count(DISTINCT u) FILTER (WHERE nq > 0) FROM per_sender
+SELECT 'cv_sum_sq', '', 0, coalesce((SELECT sum(sq) FROM per_conversation), 0)::float8,
+       (SELECT count(DISTINCT s.u) FROM sums s JOIN per_conversation p USING (c) WHERE s.by_bin = 0)
 UNION ALL
-SELECT 'cv_gaps', '', 0, coalesce(sum(nq), 0)::float8, count(DISTINCT u) FILTER (WHERE nq > 0) FROM per_sender
+SELECT 'cv_gaps', '', 0, coalesce((SELECT sum(n) FROM per_conversation), 0)::float8,
+       (SELECT count(DISTINCT s.u) FROM sums s JOIN per_conversation p USING (c) WHERE s.by_bin = 0)
 """
 
 READ_RECEIPTS = f"""
-WITH window_messages AS MATERIALIZED (
-    SELECT m.id, m."senderId", m."createdAt", c.type
-    FROM messages m JOIN conversations c ON c.id = m."conversationId" WHERE {WINDOW}
-), reads AS MATERIALIZED (
-    SELECT r."messageId", r."userId",
-           greatest(extract(epoch FROM r."readAt" - w."createdAt"), 0)::float8 AS delay
-    FROM read_receipts r JOIN window_messages w ON w.id = r."messageId"
-    WHERE r."userId" <> w."senderId"
-), readers AS (
-    SELECT "messageId", count(*) AS n FROM reads GROUP BY 1
+WITH reads AS MATERIALIZED (
+    SELECT r."messageId", r."userId", m."senderId", m."conversationId",
+           greatest(extract(epoch FROM r."readAt" - m."createdAt"), 0)::float8 AS delay
+    FROM read_receipts r JOIN messages m ON m.id = r."messageId"
+    WHERE {WINDOW} AND r."userId" <> m."senderId"
+), read_messages AS (
+    SELECT "senderId", "conversationId", count(*) AS readers FROM reads GROUP BY "messageId", 1, 2
 ), per_sender AS MATERIALIZED (
-    SELECT w."senderId", w.type, {_bin("coalesce(rd.n, 0)", "reader_edges")} AS bin, count(*) AS n
-    FROM window_messages w LEFT JOIN readers rd ON rd."messageId" = w.id GROUP BY 1, 2, 3
+    -- messages with at least one reader, by readers bin ...
+    SELECT rm."senderId", c.type, {_bin("rm.readers", "reader_edges")} AS bin, count(*) AS n
+    FROM read_messages rm JOIN conversations c ON c.id = rm."conversationId" GROUP BY 1, 2, 3
+), sent AS (
+    SELECT m."senderId", c.type, count(*) AS n
+    FROM messages m JOIN conversations c ON c.id = m."conversationId" WHERE {WINDOW} GROUP BY 1, 2
+), unread AS (
+    -- ... and the rest, without a reader (bin 0)
+    SELECT s."senderId", s.type, s.n - coalesce(r.n, 0) AS n
+    FROM sent s
+    LEFT JOIN (SELECT "senderId", type, sum(n) AS n FROM per_sender GROUP BY 1, 2) r USING ("senderId", type)
 ), per_reader AS MATERIALIZED (
     SELECT "userId", {_bin("delay", "delay_edges")} AS bin,
            CASE WHEN delay <= 30 THEN 'within_30s' WHEN delay <= 3600 THEN 'within_1h' ELSE 'longer' END AS bucket,
            count(*) AS n
     FROM reads GROUP BY 1, 2, 3
 )
-SELECT 'direct', 'messages', 0, coalesce(sum(n), 0)::float8, count(DISTINCT "senderId")
-FROM per_sender WHERE type = 'DIRECT'
+SELECT 'direct', 'messages', 0, coalesce((SELECT sum(n) FROM sent WHERE type = 'DIRECT'), 0)::float8,
+       (SELECT count(DISTINCT "senderId") FROM sent WHERE type = 'DIRECT')
 UNION ALL
 SELECT 'direct', 'read', 0, coalesce(sum(n), 0)::float8, count(DISTINCT "senderId")
-FROM per_sender WHERE type = 'DIRECT' AND bin > 0
+FROM per_sender WHERE type = 'DIRECT'
 UNION ALL
-SELECT 'group_readers', '', bin, sum(n)::float8, count(DISTINCT "senderId") FROM per_sender
-WHERE type = 'GROUP' GROUP BY bin
+SELECT 'group_readers', '', bin, sum(n)::float8, count(DISTINCT "senderId") FROM (
+    SELECT "senderId", bin, n FROM per_sender WHERE type = 'GROUP'
+    UNION ALL
+    SELECT "senderId", 0, n FROM unread WHERE type = 'GROUP' AND n > 0
+) g GROUP BY bin
 UNION ALL
 SELECT 'delay', '', bin, sum(n)::float8, count(DISTINCT "userId") FROM per_reader GROUP BY bin
 UNION ALL
