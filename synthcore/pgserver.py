@@ -1,6 +1,8 @@
 """A throwaway PostgreSQL server for tests, benchmarks and the embedded-defaults demo run.
 
 ``initdb`` + ``pg_ctl`` into a temporary directory with its own port and socket, stopped and removed on exit.
+The directory name starts with ``$SYNTHDATA_PG_PREFIX`` (default ``synthdata-pg-``), so that a wrapper script can
+stop whatever a killed test run left behind.
 PostgreSQL refuses to run as root, so as root the server runs as the ``postgres`` OS user.
 """
 
@@ -113,7 +115,7 @@ def running_server(settings: dict[str, str] | None = None) -> Iterator[PgServer]
         settings: server settings added to (and overriding) ``SERVER_SETTINGS``.
     """
     bindir = find_bindir()
-    root = Path(tempfile.mkdtemp(prefix="synthdata-pg-"))
+    root = Path(tempfile.mkdtemp(prefix=os.environ.get("SYNTHDATA_PG_PREFIX", "synthdata-pg-")))
     server = PgServer(bindir=bindir, root=root, port=_free_port())
     server.socket_dir.mkdir()
     if os.geteuid() == 0:
