@@ -135,7 +135,9 @@ def stage_dataset(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def _scalar(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, int] | None = None) -> float | None:
     row = con.execute(query, params or {}).fetchone()
-    return None if row is None or row[0] is None else float(row[0])
+    if row is None or row[0] is None or not np.isfinite(float(row[0])):
+        return None  # no units (DuckDB's 0 / 0 is NaN): the share is undefined
+    return float(row[0])
 
 
 def _metric_table(con: duckdb.DuckDBPyConnection, metric: str) -> str:

@@ -108,3 +108,22 @@ def test_bad_inputs_are_named(dataset: Path, tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code != 0 and "expected CHECK=THRESHOLD" in str(result.exception)
+
+
+def test_empty_dataset_and_unknown_metrics_are_named() -> None:
+    import duckdb
+    import pyarrow as pa
+
+    from synthcore.fidelity.observe import observe_categories, observe_scalar, stage_dataset
+    from synthcore.spec.tables import TABLE_SCHEMAS
+
+    con = duckdb.connect()
+    for table, schema in TABLE_SCHEMAS.items():
+        con.register(table, pa.Table.from_batches([], schema=schema))
+    with pytest.raises(InputError, match="the dataset has no rows in: users, conversations, messages"):
+        stage_dataset(con)
+    with pytest.raises(InputError, match="unknown scalar metric 'nope'"):
+        observe_scalar(con, "nope")
+    with pytest.raises(InputError, match="unknown categorical metric 'nope'"):
+        observe_categories(con, "nope")
+    assert observe_scalar(con, "read_rate") is None
