@@ -91,7 +91,7 @@ def _pick(conn: psycopg.Connection, name: str, picker: str) -> dict[str, Any]:
         InputError: the picker found nothing (an empty schema).
     """
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        row = cur.execute(picker).fetchone()  # type: ignore[call-overload]  # trusted SQL from specs/queries
+        row = cur.execute(picker).fetchone()
     if row is None or any(v is None for v in row.values()):
         raise InputError(f"subject {name!r} found no representative values: is the schema loaded?")
     return row
@@ -115,7 +115,7 @@ def _measure(
     timed_out = False
     for i in range(warmup + runs):
         try:
-            row = cur.execute(EXPLAIN + query.sql, params).fetchone()  # type: ignore[call-overload]  # catalog SQL
+            row = cur.execute(EXPLAIN + query.sql, params).fetchone()
         except psycopg.errors.QueryCanceled:
             timed_out = True
             break
@@ -125,7 +125,7 @@ def _measure(
             planning.append(float(result["Planning Time"]))
             plan = result["Plan"]
     if timed_out:
-        row = cur.execute(EXPLAIN_ONLY + query.sql, params).fetchone()  # type: ignore[call-overload]  # catalog SQL
+        row = cur.execute(EXPLAIN_ONLY + query.sql, params).fetchone()
         plan = (row[0] if row else [{}])[0]["Plan"]
         execution, planning = [float(timeout_ms)], [0.0]
     nodes = list(_nodes(plan))
@@ -179,7 +179,7 @@ def capture_baseline(
             n: str(conn.execute("SELECT current_setting(%s)", [n]).fetchone()[0])  # type: ignore[index]
             for n in (*SESSION_SETTINGS, *RECORDED_SETTINGS)
         }
-        sizes = dict(conn.execute(SIZES_SQL, {"schema": schema, "tables": list(TABLES)}).fetchall())
+        sizes: dict[str, int] = dict(conn.execute(SIZES_SQL, {"schema": schema, "tables": list(TABLES)}).fetchall())
         needed = {s for q in catalog.queries for s in q.subjects}
         conn.execute("SET statement_timeout = 0")  # pickers scan whole tables; the timeout is for measured queries
         params = {s: _pick(conn, s, catalog.subjects[s]) for s in sorted(needed)}

@@ -150,7 +150,7 @@ def create_run_schema(conn: psycopg.Connection, schema: str, identity: dict[str,
         conn.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(sql.Identifier(schema), sql.Literal(comment)))
         use_schema(conn, schema)
         for statement in [*schema_sections().tables, *extra_ddl]:
-            conn.execute(statement)  # type: ignore[call-overload]  # trusted DDL from specs/ and ledger.py
+            conn.execute(statement)
     return True
 
 
@@ -165,7 +165,7 @@ def add_keys(conn: psycopg.Connection, schema: str) -> None:
     _prepare_index_builds(conn, schema)
     sections = schema_sections()
     for statement in [*sections.keys, *sections.foreign_keys]:
-        conn.execute(statement)  # type: ignore[call-overload]  # trusted DDL from specs/schema.sql
+        conn.execute(statement)
 
 
 def apply_index_file(conninfo: str, schema: str, path: Path) -> float:
@@ -190,5 +190,5 @@ def apply_index_file(conninfo: str, schema: str, path: Path) -> float:
                 raise InputError(f"schema {schema!r} does not exist or was not created by synthcore load")
             _prepare_index_builds(conn, schema)
             for statement in statements:
-                conn.execute(statement)  # type: ignore[call-overload]  # operator-supplied index DDL
+                conn.execute(statement)
     return time.perf_counter() - started

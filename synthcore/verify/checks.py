@@ -22,14 +22,14 @@ class Check:
 
     name: str
     description: str
-    query: sql.Composable
+    query: sql.Composed
     expected: int
     expectation: str = "no offending rows"
 
 
-def _offenders(body: str | sql.Composable) -> sql.Composed:
+def _offenders(body: str | sql.Composed) -> sql.Composed:
     """Wrap a query selecting offending keys (one text column) into (count, sample of SAMPLE_SIZE keys)."""
-    body_sql = sql.SQL(body) if isinstance(body, str) else body  # type: ignore[arg-type]  # trusted constants
+    body_sql = sql.SQL(body) if isinstance(body, str) else body
     return sql.SQL(
         "SELECT count(*), coalesce((array_agg(key ORDER BY key))[1:{}], '{{}}') FROM ({}) AS bad(key)"
     ).format(sql.Literal(SAMPLE_SIZE), body_sql)

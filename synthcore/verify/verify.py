@@ -27,7 +27,7 @@ APPLICATION_NAME = "synthcore-verify"
 
 def _ledger_rows(conn: psycopg.Connection, schema: str) -> dict[str, int]:
     statement = sql.SQL('SELECT "table", sum(rows)::bigint FROM {} GROUP BY 1').format(qualified(schema, LEDGER_TABLE))
-    counted = dict(conn.execute(statement).fetchall())
+    counted: dict[str, int] = dict(conn.execute(statement).fetchall())
     return {table: int(counted.get(table, 0)) for table in TABLES}
 
 
