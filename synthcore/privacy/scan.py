@@ -1,5 +1,7 @@
 """Scan a metrics pack before it leaves: closed-schema check plus PII and secret detection on every key and value.
 
+A pack with its mapping manifest beside it must also match the manifest's SHA-256 (approval and upload re-check).
+
 Fails closed: anything that is not strict JSON, breaks the MetricsPack schema, is too large or too deep, or
 holds a detectable email, phone number, SSN, card, IBAN, IP address, UUID, token, JWT, cloud key, private key,
 person name or street address (in any key or value, also after URL, base64 and hex decoding and Unicode
@@ -19,7 +21,8 @@ from pydantic import ValidationError
 from synthcore.errors import PrivacyViolation, SpecError
 from synthcore.privacy.decoders import decoded_variants
 from synthcore.privacy.detectors import detect, redact
-from synthcore.spec.io import parse_strict_json
+from synthcore.spec.io import load_model, parse_strict_json, sha256_hex
+from synthcore.spec.manifest import MappingManifest, manifest_path_for
 from synthcore.spec.metrics_pack import MetricsPack
 
 MAX_PACK_BYTES = 4 * 1024 * 1024
@@ -78,17 +81,24 @@ def scan_pack_bytes(data: bytes, source: str) -> ScanResult:
 
 
 def scan_pack_file(path: Path | str) -> ScanResult:
-    """Read and scan a pack file.
+    """Read and scan a pack file; if its mapping manifest is beside it, the pack must match its SHA-256.
 
     Raises:
-        SpecError: the file cannot be read.
+        SpecError: the file (or its manifest) cannot be read, or the manifest is invalid.
     """
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SpecError(str(path), [f"cannot read file: {exc.strerror}"]) from None
-    return scan_pack_bytes(data, str(path))
+    result = scan_pack_bytes(data, str(path))
+    manifest_path = manifest_path_for(path)
+    if manifest_path.exists():
+        manifest = load_model(MappingManifest, manifest_path)
+        if manifest.pack_sha256 != sha256_hex(data):
+            mismatch = Finding("$", "manifest", f"pack bytes do not match the SHA-256 in {manifest_path.name}")
+            result = ScanResult(result.source, (*result.findings, mismatch))
+    return result
 
 
 def require_clean(result: ScanResult) -> None:

@@ -26,7 +26,6 @@ from synthcore.spec import manifest as mf
 from synthcore.spec.io import sha256_hex
 from synthcore.spec.metrics_pack import MetricsPack
 
-MANIFEST_SUFFIX = "_mapping.json"
 OPERATOR_ENV = "SYNTHDATA_OPERATOR"
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._@:/+-]")
 
@@ -39,11 +38,6 @@ class ExportedPack:
     manifest_path: Path
     pack_sha256: str
     result: SampleResult
-
-
-def manifest_path_for(pack_path: Path) -> Path:
-    """``<dir>/<pack stem>_mapping.json``: the manifest's place beside its pack."""
-    return pack_path.with_name(pack_path.stem + MANIFEST_SUFFIX)
 
 
 def render_pack(pack: MetricsPack) -> bytes:
@@ -68,7 +62,7 @@ def export_pack(conninfo: str, out: Path, options: SampleOptions | None = None) 
     digest = sha256_hex(data)
     source = pg.describe_target(conninfo)
     manifest = build_manifest(result, key, pack_file=out.name, pack_sha256=digest, source=source, operator=operator)
-    manifest_path = manifest_path_for(out)
+    manifest_path = mf.manifest_path_for(out)
     write_bytes_atomic(out, data)
     write_bytes_atomic(manifest_path, (manifest.model_dump_json(indent=2) + "\n").encode())
     return ExportedPack(out, manifest_path, digest, result)

@@ -9,12 +9,14 @@ no token and no identifier; every free-form field is pattern-limited.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Final, Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
 from synthcore.spec.base import StrictModel
 
+MANIFEST_SUFFIX = "_mapping.json"
 RETENTION_DAYS: Final = 90
 PRIVACY_LEVEL = "ANONYMIZED_SHAPE_ONLY"
 NORMALISATION = "uuid: canonical lowercase text; grouping and distinct counts run inside PostgreSQL"
@@ -112,6 +114,11 @@ class MappingManifest(StrictModel):
     differential_privacy: DifferentialPrivacy
     retention: Retention
     provenance: Provenance
+
+
+def manifest_path_for(pack_path: Path) -> Path:
+    """``<dir>/<pack stem>_mapping.json``: the manifest's place beside its pack."""
+    return pack_path.with_name(pack_path.stem + MANIFEST_SUFFIX)
 
 
 def expiry(created_at: datetime) -> datetime:

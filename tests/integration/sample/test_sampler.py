@@ -114,6 +114,12 @@ def test_manifest_binds_the_exact_pack_bytes(production, keyed, tmp_path, monkey
     assert manifest.differential_privacy.enabled is False and manifest.differential_privacy.ledger == []
     assert manifest.provenance.window_end == WINDOW_END and manifest.provenance.operator == "svc-sampler"
     load_model(MetricsPack, exported.pack_path)
+    assert scan_pack_file(exported.pack_path).clean
+    data = json.loads(exported.pack_path.read_text())
+    data["entities"]["users"] += 5  # still a valid pack, but not the approved bytes
+    exported.pack_path.write_text(json.dumps(data, indent=2))
+    findings = scan_pack_file(exported.pack_path).findings
+    assert [(f.path, f.category) for f in findings] == [("$", "manifest")]
 
 
 def test_dp_spends_and_records_the_budget(production, keyed, tmp_path):
@@ -179,6 +185,7 @@ def test_cli_sample_and_scan(production, tmp_path, monkeypatch):
     out.write_text(json.dumps(data))
     dirty = _cli("scan", str(out), env=base_env)
     assert dirty.returncode == 1 and "$.users.devices.other: email" in dirty.stderr
+    assert "$: manifest: pack bytes do not match the SHA-256 in metrics_mapping.json" in dirty.stderr
 
 
 def test_bad_inputs_are_named(pg_dsn, keyed, tmp_path):
