@@ -1,4 +1,4 @@
-"""Report models written by the generator (and, later, the other stages)."""
+"""Report models written by the generator: per chunk, and for the whole dataset."""
 
 from __future__ import annotations
 
@@ -13,31 +13,28 @@ class TableSummary(StrictModel):
     checksum: str
 
 
-class ChunkReport(StrictModel):
+class DatasetOutput(StrictModel):
+    """What identifies a dataset (spec hash, band, seed, counts, chunking) and what was written of it."""
+
+    spec_sha256: str
+    band: str
+    seed: str
+    counts: Counts
+    chunks: int
+    tables: dict[str, TableSummary]
+    effective: dict[str, float]
+    seconds: float
+
+
+class ChunkReport(DatasetOutput):
     """What one chunk wrote."""
 
     chunk: int
-    chunks: int
-    spec_sha256: str
-    band: str
-    seed: str
-    counts: Counts
-    tables: dict[str, TableSummary]
-    effective: dict[str, float]
-    seconds: float
 
 
-class GenerationReport(StrictModel):
-    """The whole dataset: identity (spec hash, band, seed, counts) and per-table rows and checksums."""
+class GenerationReport(DatasetOutput):
+    """The whole dataset: identity, per-table rows and checksums, versions and per-chunk timings."""
 
-    spec_sha256: str
-    band: str
-    seed: str
-    counts: Counts
-    chunks: int
     numpy_version: str
     synthcore_version: str
-    tables: dict[str, TableSummary]
-    effective: dict[str, float]
     chunk_seconds: dict[int, float]
-    seconds: float
