@@ -13,7 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, SymmetricalLogLocator
 
 from synthcore.artifacts import atomic_path
 from synthcore.spec.fidelity import Comparison, FidelityReport
@@ -44,6 +44,7 @@ def _numeric_figure(c: Comparison) -> plt.Figure:
     for ax in (hist, cdf):
         if log_x:
             ax.set_xscale("symlog", linthresh=1.0)
+            ax.xaxis.set_major_locator(SymmetricalLogLocator(base=100, linthresh=1.0))
             ax.xaxis.set_major_formatter(_PLAIN)
         ax.minorticks_off()
         ax.set_xlabel(c.metric)
@@ -64,7 +65,6 @@ def _category_figure(c: Comparison) -> plt.Figure:
     ax.bar(x - 0.2, [np.nan if v is None else v for v in c.expected], 0.4, label="expected")
     ax.bar(x + 0.2, c.observed, 0.4, label="observed")
     ax.set_xticks(x, labels, rotation=45 if len(labels) > 8 else 0)
-    ax.set_title(f"{c.metric}: share")
     ax.legend()
     return fig
 
