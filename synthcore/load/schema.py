@@ -19,7 +19,10 @@ import psycopg
 from psycopg import sql
 
 from synthcore.errors import InputError, LoadError
+from synthcore.load.guard import guard_target
+from synthcore.pg import connect, qualified
 from synthcore.spec.io import SPECS_DIR
+from synthcore.spec.tables import TABLES
 
 SCHEMA_SQL = SPECS_DIR / "schema.sql"
 MARKER_PREFIX = "synthdata:"
@@ -151,7 +154,19 @@ def create_run_schema(conn: psycopg.Connection, schema: str, identity: dict[str,
         use_schema(conn, schema)
         for statement in [*schema_sections().tables, *extra_ddl]:
             conn.execute(statement)
+        _set_autovacuum(conn, schema, enabled=False)
     return True
+
+
+def _set_autovacuum(conn: psycopg.Connection, schema: str, *, enabled: bool) -> None:
+    """Switch autovacuum off for the dataset tables while chunks load, and back to the default at finalize.
+
+    Each chunk commits on its own, so autovacuum would otherwise vacuum and analyze a table between its chunks and
+    compete with the next COPY for the same two cores; finalize resets the option, so the end state is schema.sql's.
+    """
+    for table in TABLES:
+        option = sql.SQL("RESET (autovacuum_enabled)" if enabled else "SET (autovacuum_enabled = false)")
+        conn.execute(sql.SQL("ALTER TABLE {} {}").format(qualified(schema, table), option))
 
 
 def _prepare_index_builds(conn: psycopg.Connection, schema: str) -> None:
@@ -163,6 +178,7 @@ def _prepare_index_builds(conn: psycopg.Connection, schema: str) -> None:
 def add_keys(conn: psycopg.Connection, schema: str) -> None:
     """Add the primary keys, unique indexes and foreign keys of specs/schema.sql in the open transaction."""
     _prepare_index_builds(conn, schema)
+    _set_autovacuum(conn, schema, enabled=True)
     sections = schema_sections()
     for statement in [*sections.keys, *sections.foreign_keys]:
         conn.execute(statement)
@@ -175,9 +191,6 @@ def apply_index_file(conninfo: str, schema: str, path: Path) -> float:
         InputError: the file cannot be read, or ``schema`` is missing or not synthcore's.
         ProductionTargetRefused: the environment guard refused the target.
     """
-    from synthcore.load.guard import guard_target
-    from synthcore.pg import connect
-
     try:
         statements = _statements(path.read_text())
     except OSError as exc:

@@ -22,6 +22,9 @@ UNION ALL
 SELECT 'constraint', conname, replace(pg_get_constraintdef(oid), %(ns)s::text || '.', '') FROM pg_constraint
 WHERE connamespace = %(ns)s::text::regnamespace AND conrelid::regclass::text NOT LIKE '%%synthcore%%'
 UNION ALL
+SELECT 'reloptions', relname, coalesce(array_to_string(reloptions, ','), '-') FROM pg_class
+WHERE relnamespace = %(ns)s::text::regnamespace AND relname = ANY(%(tables)s)
+UNION ALL
 SELECT 'index', indexname, replace(indexdef, %(ns)s::text || '.', '') FROM pg_indexes
 WHERE schemaname = %(ns)s::text AND tablename = ANY(%(tables)s)
 ORDER BY 1, 2
@@ -44,10 +47,11 @@ def test_load_gives_exact_counts_and_the_schema_sql_end_state(loaded: str, datas
         conn.execute("SET search_path TO reference")
         conn.execute(SCHEMA_SQL.read_text())
         reference, actual = _catalog(conn, "reference"), _catalog(conn, SCHEMA)
-    assert {k: sum(r[0] == k for r in reference) for k in ("column", "constraint", "index")} == {
+    assert {k: sum(r[0] == k for r in reference) for k in ("column", "constraint", "index", "reloptions")} == {
         "column": 45,
         "constraint": 18,
         "index": 7,
+        "reloptions": 6,
     }
     assert actual == reference
     record = json.loads((runs_dir / SCHEMA / "load-all.json").read_text())
@@ -68,6 +72,9 @@ def test_mapped_chunk_loads_then_finalize(pg_dsn: str, dataset: Dataset, runs_di
     first = load_dataset(pg_dsn, dataset.path, chunk=2, runs_dir=runs_dir)
     assert first.created_schema and not first.finalized
     assert first.tables["messages"].chunks_loaded == [2]
+    with psycopg.connect(pg_dsn) as conn:
+        options = f"SELECT reloptions FROM pg_class WHERE oid = '{SCHEMA}.messages'::regclass"
+        assert conn.execute(options).fetchone() == (["autovacuum_enabled=false"],)  # no autovacuum between chunks
     with pytest.raises(LoadError, match=r"chunks not loaded yet: users\[0\], users\[1\]"):
         load_dataset(pg_dsn, dataset.path, finalize_only=True, runs_dir=runs_dir)
     for chunk in (0, 1, 0):
