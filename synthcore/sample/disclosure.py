@@ -1,10 +1,10 @@
 """Statistical disclosure control for the metrics pack: k-user suppression, secondary suppression, rounding.
 
 Rules (notes/privacy-controls.md): a cell is published only when at least ``k`` distinct users contribute to it
-(default 11, the CMS threshold); if a vector loses exactly one cell, its smallest published cell is suppressed
-too, so the lost cell cannot be derived from a total; published counts are rounded to a multiple of
-``rounding``; percentiles need k users in bins wholly below and wholly above theirs, so none falls in the open
-top bin. No minimum or maximum is ever computed.
+(default 11, the CMS threshold); if a vector loses exactly one cell, its smallest published non-zero cell is
+suppressed too, so the lost cell cannot be derived from a total; published counts are rounded to a multiple of
+``rounding``; sums per bin also pass the (1, 50%) and (2, 67%) dominance rules; percentiles need k users in bins
+wholly below and wholly above theirs, so none falls in the open top bin. No minimum or maximum is ever computed.
 """
 
 from __future__ import annotations
@@ -52,7 +52,11 @@ def round_counts(counts: np.ndarray, rounding: int) -> np.ndarray:
 
 
 def protect_vector(
-    counts: np.ndarray, users: np.ndarray, policy: DisclosurePolicy, tally: DisclosureTally
+    counts: np.ndarray,
+    users: np.ndarray,
+    policy: DisclosurePolicy,
+    tally: DisclosureTally,
+    allowed: np.ndarray | None = None,
 ) -> list[int | None]:
     """Publish ``counts`` cell by cell: None where fewer than k users contribute, else the rounded count.
 
@@ -61,16 +65,44 @@ def protect_vector(
         users: distinct contributing users per cell (exact; never published).
         policy: k and rounding.
         tally: updated with the number of published and suppressed cells.
+        allowed: cells another rule (dominance) lets through; all when None.
     """
     keep = np.asarray(users) >= policy.k
-    if counts.size > 1 and np.count_nonzero(~keep) == 1 and keep.any():
-        smallest = np.flatnonzero(keep)[np.argmin(counts[keep])]
+    if allowed is not None:
+        keep &= allowed
+    # A zero cell hides nothing, so the partner is the smallest published non-zero cell.
+    partners = keep & (np.asarray(counts) > 0)
+    if counts.size > 1 and np.count_nonzero(~keep) == 1 and partners.any():
+        smallest = np.flatnonzero(partners)[np.argmin(counts[partners])]
         keep[smallest] = False
         tally.secondary_suppressed += 1
     rounded = round_counts(counts, policy.rounding)
     tally.published += int(keep.sum())
     tally.suppressed += int((~keep).sum())
     return [int(v) if k else None for v, k in zip(rounded, keep, strict=True)]
+
+
+def protect_bin_sums(
+    sums: np.ndarray,
+    counts: np.ndarray,
+    users: np.ndarray,
+    edges: tuple[float, ...],
+    policy: DisclosurePolicy,
+    tally: DisclosureTally,
+) -> list[int | None]:
+    """Publish per-bin sums of non-negative values: k users, then the (1, 50%) and (2, 67%) dominance rules.
+
+    Every item in bin ``i`` lies in ``[edges[i], edges[i+1])``, so the largest item is below the upper edge and the
+    sum is at least ``count * lower``; a sum is published only when these bounds prove that no item exceeds half of
+    it and no two items exceed 67% of it. The open top bin has no bound and its sum is never published; a bin whose
+    items are all 0 sums to 0 and is safe.
+    """
+    lower = np.asarray(edges, dtype=np.float64)
+    upper = np.append(lower[1:], np.inf)
+    floor_sum = counts * lower
+    all_zero = (lower == 0) & (upper <= 1)
+    bounded = (floor_sum > 0) & (upper <= 0.5 * floor_sum) & (2 * upper <= 0.67 * floor_sum)
+    return protect_vector(sums, users, policy, tally, allowed=all_zero | bounded)
 
 
 def protect_percentile(

@@ -23,7 +23,13 @@ from pydantic import ValidationError
 
 from synthcore import pg
 from synthcore.errors import InputError, PrivacyViolation
-from synthcore.sample.disclosure import DisclosurePolicy, DisclosureTally, protect_percentile, protect_vector
+from synthcore.sample.disclosure import (
+    DisclosurePolicy,
+    DisclosureTally,
+    protect_bin_sums,
+    protect_percentile,
+    protect_vector,
+)
 from synthcore.sample.keyed_ids import AnonymizationKey
 from synthcore.sample.noise import EpsilonLedger
 from synthcore.sample.queries import QUERIES
@@ -84,6 +90,8 @@ class _Release:
     counts: np.ndarray
     users: np.ndarray
     sensitivity: int
+    items_path: str = ""
+    """For a vector of per-bin sums: the path of the matching per-bin item counts (for the dominance rule)."""
 
     @property
     def name(self) -> str:
@@ -116,7 +124,11 @@ def sample_shape(conninfo: str, key: AnonymizationKey, options: SampleOptions | 
     tally = DisclosureTally()
     tree: dict[str, Any] = {}
     for release in releases:
-        if ledger is None:
+        if ledger is None and release.sensitivity == UNBOUNDED:
+            items = next(r for r in releases if r.path == release.items_path).counts
+            edges = _HISTOGRAM_EDGES[release.items_path]
+            published = protect_bin_sums(release.counts, items, release.users, edges, options.policy, tally)
+        elif ledger is None:
             published = protect_vector(release.counts, release.users, options.policy, tally)
         elif release.sensitivity == UNBOUNDED:
             published = [None] * release.counts.size
@@ -253,7 +265,9 @@ def _releases(cells: Cells) -> list[_Release]:
     edges = mp.MESSAGES_PER_CONVERSATION_EDGES
     hist(f"{per_conv}.conversations.counts", "messages_per_conversation", "conversations", edges)
     counts, users = read.histogram("messages_per_conversation", "messages", len(edges))
-    out.append(_Release(f"{per_conv}.messages.counts", None, counts, users, UNBOUNDED))
+    out.append(
+        _Release(f"{per_conv}.messages.counts", None, counts, users, UNBOUNDED, f"{per_conv}.conversations.counts")
+    )
     named("messages.types", "message_types", [("type", t) for t in MESSAGE_TYPES], MESSAGE_TYPES)
     flags = list(mp.MessageFlags.model_fields)
     named("messages.flags", "message_types", [("flag", f) for f in flags], flags)

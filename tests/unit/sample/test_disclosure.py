@@ -9,6 +9,7 @@ from synthcore.errors import InputError
 from synthcore.sample.disclosure import (
     DisclosurePolicy,
     DisclosureTally,
+    protect_bin_sums,
     protect_percentile,
     protect_vector,
     round_counts,
@@ -74,3 +75,24 @@ def test_percentile_in_the_open_top_bin_is_withheld():
 def test_bad_policy_is_rejected(kwargs, match):
     with pytest.raises(InputError, match=match):
         DisclosurePolicy(**kwargs)
+
+
+def test_bin_sums_need_enough_items_to_rule_out_dominance():
+    edges = (0, 1, 10, 13, 16)
+    counts = np.array([50.0, 3.0, 2.0, 4.0, 40.0])
+    sums = np.array([0.0, 20.0, 23.0, 46.0, 900.0])
+    tally = DisclosureTally()
+    published = protect_bin_sums(sums, counts, np.full(5, 30), edges, POLICY, tally)
+    # [0,1): all zero; [1,10): 3 items could hold 9 of 20; [10,13): 2 items; [13,16): 4 items, largest < 16 <= 26;
+    # open top bin: unbounded.
+    assert published == [0, None, None, 45, None]
+    assert (tally.published, tally.suppressed) == (2, 3)
+
+
+def test_a_single_dominance_suppression_gets_a_secondary_one():
+    edges = (0, 1, 10)
+    tally = DisclosureTally()
+    published = protect_bin_sums(
+        np.array([0.0, 500.0, 9000.0]), np.array([5.0, 100.0, 2.0]), np.full(3, 30), edges, POLICY, tally
+    )
+    assert published == [0, None, None] and tally.secondary_suppressed == 1
