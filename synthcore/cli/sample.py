@@ -21,6 +21,7 @@ def sample(
     rounding: int = typer.Option(5, min=5, max=1000, help="Round published counts to this multiple of 5."),
     epsilon: float | None = typer.Option(None, help="Add differential-privacy noise with this total epsilon."),
     schema: str = typer.Option("public", help="Schema holding the chat tables."),
+    parallel: int = typer.Option(2, min=1, max=16, help="Connections running queries at once (one shared snapshot)."),
 ) -> None:
     """Sample the shape of a production chat database into a scanned metrics pack plus mapping manifest."""
     from datetime import UTC
@@ -28,7 +29,7 @@ def sample(
     from synthcore.sample import DisclosurePolicy, SampleOptions, export_pack
 
     end = window_end.replace(tzinfo=UTC) if window_end and window_end.tzinfo is None else window_end
-    options = SampleOptions(window_days, end, DisclosurePolicy(k, rounding), epsilon, schema)
+    options = SampleOptions(window_days, end, DisclosurePolicy(k, rounding), epsilon, schema, parallel)
     exported = export_pack(dsn, out, options)
     tally = exported.result.tally
     print(f"pack      {exported.pack_path}  sha256 {exported.pack_sha256}")

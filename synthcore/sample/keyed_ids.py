@@ -1,8 +1,10 @@
 """The sampler's HMAC-SHA256 key: read from the environment, checked, fingerprinted, never shown.
 
 The key is a secret (FIPS 198-1: at least 32 bytes for SHA-256), not a salt. The sampler refuses to run
-without it; identifiers are grouped only inside PostgreSQL and no token is ever exported. What leaves is the
-key's fingerprint, an HMAC of a fixed label, from which the key cannot be recovered.
+without it. Identifiers are grouped only inside PostgreSQL, on the raw keys, and never reach the client, so no
+token is computed or exported; the key is deliberately never sent to the server either, because bind parameters
+can be written to the server log (log_statement, log_min_duration_statement). What leaves is the key's
+fingerprint, an HMAC of a fixed label, from which the key cannot be recovered.
 """
 
 from __future__ import annotations

@@ -270,15 +270,15 @@ CROSS JOIN LATERAL (VALUES ('display_name', p.display_name), ('avatar_url', p.av
 """
 
 QUERIES: dict[str, LiteralString] = {
-    "entities": ENTITIES,
-    "conversations": CONVERSATIONS,
-    "messages_per_conversation": MESSAGES_PER_CONVERSATION,
-    "message_types": MESSAGE_TYPES,
-    "content_length": CONTENT_LENGTH,
-    "hour_and_weekday": HOUR_AND_WEEKDAY,
-    "interarrival": INTERARRIVAL,
     "read_receipts": READ_RECEIPTS,
+    "interarrival": INTERARRIVAL,
+    "content_length": CONTENT_LENGTH,
+    "entities": ENTITIES,
+    "hour_and_weekday": HOUR_AND_WEEKDAY,
     "attachments": ATTACHMENTS,
+    "message_types": MESSAGE_TYPES,
+    "messages_per_conversation": MESSAGES_PER_CONVERSATION,
     "users": USERS,
+    "conversations": CONVERSATIONS,
 }
-"""Every query the sampler runs, by metric family, in the order it runs them."""
+"""Every query the sampler runs, by metric family, heaviest first (so parallel connections finish together)."""

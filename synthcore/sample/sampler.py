@@ -1,8 +1,9 @@
 """Sample the shape of a production chat database into a MetricsPack: aggregates only, protected cell by cell.
 
-``sample_shape`` runs the named queries of ``queries.py`` in one read-only REPEATABLE READ transaction (one
-consistent snapshot), receives only per-cell aggregates (a few hundred rows in all), applies optional DP noise
-and then disclosure control, and validates the result against the closed MetricsPack model. It refuses to run
+``sample_shape`` runs the named queries of ``queries.py`` in read-only REPEATABLE READ transactions that share one
+snapshot (one consistent database state, optionally over several connections), receives only per-cell aggregates
+(about a thousand rows in all), applies optional DP noise and then disclosure control, and validates the result
+against the closed MetricsPack model. It refuses to run
 without the HMAC key. Nothing row-level, no identifier and no free text is ever fetched.
 """
 
@@ -11,10 +12,12 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, LiteralString
 
 import numpy as np
 import psycopg
@@ -45,6 +48,8 @@ WORK_MEM = "256MB"
 """Per sort/hash node; lets the per-sender aggregates stay in memory on a production-sized server."""
 HISTOGRAM_SENSITIVITY = 2
 """One row moves one item from one bin to another: L1 change of at most 2."""
+MAX_PARALLEL = 16
+"""Connections the sampler may hold on the production database at once."""
 UNBOUNDED = 0
 """Sensitivity marker of a sum one row can change without bound: withheld under DP."""
 
@@ -60,8 +65,11 @@ class SampleOptions:
     policy: DisclosurePolicy = field(default_factory=DisclosurePolicy)
     epsilon: float | None = None
     schema: str = "public"
+    parallel: int = 2
 
     def __post_init__(self) -> None:
+        if not 1 <= self.parallel <= MAX_PARALLEL:
+            raise InputError(f"parallel must be between 1 and {MAX_PARALLEL} (got {self.parallel})")
         if not 1 <= self.window_days <= 3650:
             raise InputError(f"window_days must be between 1 and 3650 (got {self.window_days})")
         if self.window_end is not None and self.window_end.tzinfo is None:
@@ -117,7 +125,7 @@ def sample_shape(conninfo: str, key: AnonymizationKey, options: SampleOptions | 
     started = time.perf_counter()
     end = options.window_end or datetime.now(UTC)
     start = end - timedelta(days=options.window_days)
-    cells, query_seconds = _run_queries(conninfo, options.schema, _parameters(start, end))
+    cells, query_seconds = _run_queries(conninfo, options.schema, _parameters(start, end), options.parallel)
     releases = _releases(cells)
     noisable = sum(r.sensitivity != UNBOUNDED for r in releases)
     ledger = EpsilonLedger(options.epsilon, noisable) if options.epsilon is not None else None
@@ -180,10 +188,37 @@ _FAMILY_EDGES = {
 }
 
 
-def _run_queries(conninfo: str, schema: str, params: dict[str, Any]) -> tuple[Cells, dict[str, float]]:
-    """Run every query in one read-only snapshot of ``schema``; return the cells keyed (family, metric, label, bin)."""
+def _run_queries(conninfo: str, schema: str, params: dict[str, Any], parallel: int) -> tuple[Cells, dict[str, float]]:
+    """Run every query in one read-only snapshot of ``schema``; return the cells keyed (family, metric, label, bin).
+
+    With ``parallel > 1`` the queries run on that many extra connections which import the snapshot of a lead
+    transaction (``pg_export_snapshot``), so they still see one consistent database state.
+    """
+    with _snapshot_cursor(conninfo, schema, None) as lead:
+        if parallel == 1:
+            results = [_run_query(lead, schema, family, query, params) for family, query in QUERIES.items()]
+        else:
+            row = lead.execute("SELECT pg_export_snapshot()").fetchone()
+            snapshot = str(row[0]) if row else ""
+
+            def run(item: tuple[str, LiteralString]) -> tuple[list[tuple[Any, ...]], float]:
+                with _snapshot_cursor(conninfo, schema, snapshot) as cur:
+                    return _run_query(cur, schema, item[0], item[1], params)
+
+            with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="sample") as pool:
+                results = list(pool.map(run, QUERIES.items()))
     cells: Cells = {}
     seconds: dict[str, float] = {}
+    for family, (rows, elapsed) in zip(QUERIES, results, strict=True):
+        for metric, label, bin_, n, users in rows:
+            cells[(family, metric, label, int(bin_))] = (float(n or 0), users)
+        seconds[family] = elapsed
+    return cells, seconds
+
+
+@contextmanager
+def _snapshot_cursor(conninfo: str, schema: str, snapshot: str | None) -> Iterator[psycopg.Cursor[Any]]:
+    """A cursor in a read-only REPEATABLE READ transaction on ``schema``, importing ``snapshot`` when given."""
     conn = pg.connect(
         conninfo, application_name=APPLICATION_NAME, readonly=True, statement_timeout_ms=STATEMENT_TIMEOUT_MS
     )
@@ -191,22 +226,28 @@ def _run_queries(conninfo: str, schema: str, params: dict[str, Any]) -> tuple[Ce
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         with conn.transaction(force_rollback=True), conn.cursor() as cur:
+            if snapshot:
+                cur.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
             cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             cur.execute(sql.SQL("SET LOCAL search_path = {}").format(sql.Identifier(schema)))
-            for family, query in QUERIES.items():
-                t0 = time.perf_counter()
-                family_params = {**params, "edges": list(_FAMILY_EDGES.get(family, ()))}
-                try:
-                    cur.execute(query, family_params)
-                except psycopg.errors.UndefinedTable as exc:
-                    raise InputError(f"schema {schema!r} has no chat tables (specs/schema.sql): {exc}") from None
-                for metric, label, bin_, n, users in cur.fetchall():
-                    cells[(family, metric, label, int(bin_))] = (float(n or 0), users)
-                seconds[family] = time.perf_counter() - t0
-                log.debug("query %s: %.2f s", family, seconds[family])
+            yield cur
     finally:
         conn.close()
-    return cells, seconds
+
+
+def _run_query(
+    cur: psycopg.Cursor[Any], schema: str, family: str, query: LiteralString, params: dict[str, Any]
+) -> tuple[list[tuple[Any, ...]], float]:
+    """Run one family's query; return its (few) aggregate rows and the seconds it took."""
+    started = time.perf_counter()
+    try:
+        cur.execute(query, {**params, "edges": list(_FAMILY_EDGES.get(family, ()))})
+    except psycopg.errors.UndefinedTable as exc:
+        raise InputError(f"schema {schema!r} has no chat tables (specs/schema.sql): {exc}") from None
+    rows = cur.fetchall()
+    elapsed = time.perf_counter() - started
+    log.debug("query %s: %.2f s", family, elapsed)
+    return rows, elapsed
 
 
 class _Reader:

@@ -22,6 +22,7 @@ from synthcore.privacy import scan_pack_file
 from synthcore.sample import DisclosurePolicy, SampleOptions, export_pack, sample_shape
 from synthcore.sample.keyed_ids import KEY_ENV, AnonymizationKey
 from synthcore.sample.publish import OPERATOR_ENV
+from synthcore.sample.sampler import _snapshot_cursor
 from synthcore.spec.io import load_model
 from synthcore.spec.manifest import MappingManifest
 from synthcore.spec.metrics_pack import MetricsPack
@@ -137,6 +138,28 @@ def test_dp_spends_and_records_the_budget(production, keyed, tmp_path):
     assert scan_pack_file(exported.pack_path).clean
 
 
+def test_parallel_connections_share_one_snapshot(production, keyed):
+    dsn, _ = production
+    one = sample_shape(dsn, keyed, SampleOptions(window_end=WINDOW_END, parallel=1))
+    three = sample_shape(dsn, keyed, SampleOptions(window_end=WINDOW_END, parallel=3))
+    assert one.pack == three.pack and one.query_seconds.keys() == three.query_seconds.keys()
+
+
+def test_worker_connections_see_the_exported_snapshot(pg_dsn):
+    with psycopg.connect(pg_dsn, autocommit=True) as setup:
+        setup.execute("CREATE TABLE users (id int)")
+        setup.execute("INSERT INTO users SELECT generate_series(1, 10)")
+    with psycopg.connect(pg_dsn) as lead:
+        lead.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        snapshot = lead.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        with psycopg.connect(pg_dsn, autocommit=True) as writer:
+            writer.execute("INSERT INTO users SELECT generate_series(11, 25)")
+        with _snapshot_cursor(pg_dsn, "public", snapshot) as cur:
+            assert cur.execute("SELECT count(*) FROM users").fetchone()[0] == 10
+        with _snapshot_cursor(pg_dsn, "public", None) as cur:
+            assert cur.execute("SELECT count(*) FROM users").fetchone()[0] == 25
+
+
 def test_large_k_suppresses_every_cell(production, keyed):
     dsn, _ = production
     result = sample_shape(dsn, keyed, SampleOptions(window_end=WINDOW_END, policy=DisclosurePolicy(k=1000)))
@@ -195,5 +218,7 @@ def test_bad_inputs_are_named(pg_dsn, keyed, tmp_path):
         export_pack(pg_dsn, tmp_path / "metrics.txt", OPTIONS)
     with pytest.raises(InputError, match=r"window_days must be between 1 and 3650 \(got 0\)"):
         SampleOptions(window_days=0)
+    with pytest.raises(InputError, match=r"parallel must be between 1 and 16 \(got 0\)"):
+        SampleOptions(parallel=0)
     with pytest.raises(InputError, match=r"window_end must carry a time zone"):
         SampleOptions(window_end=WINDOW_END.replace(tzinfo=None))
