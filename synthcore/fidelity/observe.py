@@ -17,6 +17,8 @@ from synthcore.errors import InputError
 from synthcore.fidelity.source import quote_ident
 from synthcore.spec.distribution import MEDIA_TYPES
 
+US_PER_HOUR = 3_600_000_000
+US_PER_DAY = 24 * US_PER_HOUR
 # The metrics pack's boundary between small and large groups (ConversationKinds: "GROUP with at most 20 members").
 SMALL_GROUP_MAX_MEMBERS = 20
 
@@ -28,12 +30,12 @@ STAGE_SQL = (
        SELECT m.id, m."conversationId" AS conv, m."senderId" AS sender, m.type, c.type AS conv_type,
               c.members AS conv_members,
               CASE WHEN m.type = 'TEXT' AND length(m.content) > 0 THEN length(m.content) END AS content_length,
-              m."createdAt" AS created_at, m."replyToId" IS NOT NULL AS is_reply,
+              epoch_us(m."createdAt") AS created_us, m."replyToId" IS NOT NULL AS is_reply,
               m."editedAt" IS NOT NULL AS is_edited, m."isDeleted" AS is_deleted
        FROM messages m JOIN s_conversations c ON c.id = m."conversationId" """,
     """CREATE OR REPLACE TEMP TABLE s_receipts AS
-       SELECT r."messageId" AS message, r."userId" AS reader, epoch(r."readAt") - epoch(m.created_at) AS delay_s,
-              r."userId" <> m.sender AS by_other
+       SELECT r."messageId" AS message, r."userId" AS reader, (epoch_us(r."readAt") - m.created_us) / 1e6 AS delay_s,
+              r."userId" <> m.sender AS by_other, m.conv_type
        FROM read_receipts r JOIN s_messages m ON m.id = r."messageId" """,
     """CREATE OR REPLACE TEMP TABLE s_users AS
        SELECT id, length(username) AS username_length,
@@ -58,7 +60,7 @@ NUMERIC_SQL: dict[str, str] = {
     # per TEXT message with non-empty content, in characters
     "content_length": "SELECT content_length AS x FROM s_messages WHERE content_length IS NOT NULL",
     # per consecutive pair of messages in one conversation, seconds
-    "inter_arrival_s": """SELECT epoch(created_at) - epoch(lag(created_at) OVER (PARTITION BY conv ORDER BY created_at))
+    "inter_arrival_s": """SELECT (created_us - lag(created_us) OVER (PARTITION BY conv ORDER BY created_us)) / 1e6
                           AS x FROM s_messages QUALIFY x IS NOT NULL""",
     # per user: messages sent, including users who sent none
     "messages_per_user": """SELECT count(m.sender) AS x FROM s_users u LEFT JOIN s_messages m ON m.sender = u.id
@@ -81,8 +83,11 @@ NUMERIC_SQL: dict[str, str] = {
 CATEGORY_SQL: dict[str, str] = {
     "message_type": "SELECT type AS label, count(*) AS n FROM s_messages GROUP BY 1",
     "media_type": "SELECT type AS label, count(*) AS n FROM s_messages WHERE type <> 'TEXT' GROUP BY 1",
-    "hour_of_day": "SELECT hour(created_at)::VARCHAR AS label, count(*) AS n FROM s_messages GROUP BY 1",
-    "day_of_week": "SELECT (isodow(created_at) - 1)::VARCHAR AS label, count(*) AS n FROM s_messages GROUP BY 1",
+    # UTC hour and weekday (Monday = 0; 1970-01-01 was a Thursday) by integer arithmetic on epoch microseconds
+    "hour_of_day": f"SELECT ((created_us // {US_PER_HOUR}) % 24)::VARCHAR AS label, count(*) AS n FROM s_messages"
+    " GROUP BY 1",
+    "day_of_week": f"SELECT ((created_us // {US_PER_DAY} + 3) % 7)::VARCHAR AS label, count(*) AS n FROM s_messages"
+    " GROUP BY 1",
     "device_type": "SELECT device_type AS label, count(*) AS n FROM s_users GROUP BY 1",
     "conversation_kind": f"""SELECT CASE WHEN type = 'DIRECT' THEN 'direct'
                                      WHEN members <= {SMALL_GROUP_MAX_MEMBERS} THEN 'small_group'
@@ -102,8 +107,9 @@ SCALAR_SQL: dict[str, str] = {
     "heavy_room_message_share": """SELECT coalesce(sum(messages) FILTER (WHERE messages >= $min_messages), 0)
                                    / sum(messages) FROM s_per_conversation""",
     "read_rate": "SELECT (SELECT count(*) FROM s_receipts) / count(*) FROM s_messages",
-    "direct_read_rate": """SELECT avg((EXISTS (SELECT 1 FROM s_receipts r WHERE r.message = m.id AND r.by_other))::INT)
-                           FROM s_messages m WHERE m.conv_type = 'DIRECT'""",
+    "direct_read_rate": """SELECT (SELECT count(DISTINCT message) FROM s_receipts
+                                   WHERE conv_type = 'DIRECT' AND by_other)
+                           / count(*) FROM s_messages WHERE conv_type = 'DIRECT'""",
     "reply_share": "SELECT avg(is_reply::INT) FROM s_messages",
     "edited_share": "SELECT avg(is_edited::INT) FROM s_messages",
     "deleted_share": "SELECT avg(is_deleted::INT) FROM s_messages",
