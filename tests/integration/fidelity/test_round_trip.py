@@ -11,12 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from synthcore.artifacts import write_json_atomic
+from synthcore.calibrate import calibrate_spec
 from synthcore.cli.app import app
 from synthcore.errors import SpecError
 from synthcore.fidelity import compute_fidelity
 from synthcore.generate import generate_dataset
 from synthcore.load import load_dataset
-from synthcore.sample import SampleOptions, sample_shape
+from synthcore.sample import DisclosurePolicy, SampleOptions, sample_shape
 from synthcore.sample.keyed_ids import AnonymizationKey
 from synthcore.spec.bands import Band
 from synthcore.spec.calibration import CalibrationReport
@@ -41,16 +42,32 @@ def distant_base(path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def pack_path(pg_server, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
-    root = tmp_path_factory.mktemp("round-trip")
+KEY = AnonymizationKey(b"round-trip-test-key-0123456789abcdef")
+
+
+def sample_options(rounding: int = 5) -> SampleOptions:
     truth = load_model(DistributionSpec, DEFAULT_SPEC_PATH)
+    return SampleOptions(
+        window_days=truth.time.window_days,
+        window_end=truth.time.window_end,
+        schema=SCHEMA,
+        policy=DisclosurePolicy(k=11, rounding=rounding),
+    )
+
+
+@pytest.fixture(scope="module")
+def truth_dsn(pg_server, tmp_path_factory: pytest.TempPathFactory) -> str:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("round-trip")
     generate_dataset(root / "truth", band=Band.CI, seed="truth", workers=1)
-    dsn = pg_server.create_database("round_trip")
+    dsn: str = pg_server.create_database("round_trip")
     load_dataset(dsn, root / "truth", schema=SCHEMA, runs_dir=root / "runs")
-    options = SampleOptions(window_days=truth.time.window_days, window_end=truth.time.window_end, schema=SCHEMA)
-    result = sample_shape(dsn, AnonymizationKey(b"round-trip-test-key-0123456789abcdef"), options)
-    return write_json_atomic(root / "metrics.json", result.pack)
+    return dsn
+
+
+@pytest.fixture(scope="module")
+def pack_path(truth_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    result = sample_shape(truth_dsn, KEY, sample_options())
+    return write_json_atomic(tmp_path_factory.mktemp("pack") / "metrics.json", result.pack)
 
 
 def test_calibration_recovers_the_known_spec_and_its_data_is_go(pack_path: Path, tmp_path: Path) -> None:
@@ -118,6 +135,19 @@ def test_wrong_spec_is_no_go_against_the_pack(pack_path: Path, tmp_path: Path) -
         "direct_read_rate.error",
     } <= failed
     assert all(any(r.startswith(f"{name}: ") for r in report.reasons) for name in failed)
+
+
+def test_a_coarsely_rounded_pack_still_recovers_the_spec(truth_dsn: str) -> None:
+    """Counts rounded to 50 (and cells under k = 11 users suppressed): the fits condition on what is published."""
+    truth = load_model(DistributionSpec, DEFAULT_SPEC_PATH)
+    coarse = sample_shape(truth_dsn, KEY, sample_options(rounding=50)).pack
+    fitted, report = calibrate_spec(coarse, truth)
+    assert fitted.messages.per_conversation.alpha == pytest.approx(1.8, abs=0.1)
+    assert isinstance(fitted.messages.content_length, LogNormal)
+    assert fitted.messages.content_length.mu == pytest.approx(4.5, rel=0.05)
+    assert fitted.messages.content_length.sigma == pytest.approx(1.2, rel=0.05)
+    assert fitted.messages.media_mix.model_dump() == pytest.approx(truth.messages.media_mix.model_dump(), abs=0.02)
+    assert "messages.heavy_rooms" in report.kept_from_base  # its bins are suppressed at this size
 
 
 def test_calibrate_names_an_invalid_pack(tmp_path: Path) -> None:
