@@ -23,6 +23,7 @@ from synthcore.spec.bands import Band
 from synthcore.spec.calibration import CalibrationReport
 from synthcore.spec.distribution import DistributionSpec, LogNormal
 from synthcore.spec.io import DEFAULT_SPEC_PATH, load_model
+from synthcore.spec.metrics_pack import MESSAGES_PER_CONVERSATION_EDGES, MetricsPack
 
 SCHEMA = "synth_round_trip"
 
@@ -148,6 +149,23 @@ def test_a_coarsely_rounded_pack_still_recovers_the_spec(truth_dsn: str) -> None
     assert fitted.messages.content_length.sigma == pytest.approx(1.2, rel=0.05)
     assert fitted.messages.media_mix.model_dump() == pytest.approx(truth.messages.media_mix.model_dump(), abs=0.02)
     assert "messages.heavy_rooms" in report.kept_from_base  # its bins are suppressed at this size
+
+
+def test_published_heavy_room_bins_calibrate_the_heavy_rooms(pack_path: Path) -> None:
+    """At production sizes the heavy-room bins are published; their counts set both heavy shares."""
+    raw = json.loads(pack_path.read_text())
+    per = raw["messages"]["per_conversation"]
+    heavy = [i for i, e in enumerate(MESSAGES_PER_CONVERSATION_EDGES) if e >= 10_000]
+    for i in heavy:
+        per["conversations"]["counts"][i], per["messages"]["counts"][i] = 0, 0
+    per["conversations"]["counts"][heavy[1]], per["messages"]["counts"][heavy[1]] = 15, 300_000
+    raw["entities"]["messages_in_window"] = 1_000_000
+    pack = MetricsPack.model_validate(raw)
+    fitted, report = calibrate_spec(pack, load_model(DistributionSpec, DEFAULT_SPEC_PATH))
+    hr = fitted.messages.heavy_rooms
+    assert hr.conversation_share == pytest.approx(round(15 / pack.entities.conversations, 4))
+    assert hr.message_share == pytest.approx(0.3)
+    assert "messages.heavy_rooms" not in report.kept_from_base
 
 
 def test_calibrate_names_an_invalid_pack(tmp_path: Path) -> None:
