@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 out="runs/demo"
 rm -rf "$out"
-uv run --frozen synthcore generate --band ci --seed demo --out "$out"
+uv run --frozen synthcore run --out "$out"
