@@ -12,7 +12,8 @@ Each (table, chunk) commits in its own transaction together with its ledger row,
 what committed and copies the rest: no duplicates, no gaps. Tables are created in a separate, earlier transaction,
 so PostgreSQL's WAL skipping for same-transaction CREATE/TRUNCATE + COPY (wal_level=minimal) cannot apply to chunk
 transactions; binary COPY gains nothing from it anyway (3.5 s vs 3.5 s in ../shared/notes/postgres-load.md §3).
-Every invocation writes a run record and a teardown script to ``runs_dir/<schema>/``.
+Every invocation that passes the environment guard writes a run record (succeeded or failed) and a teardown
+script to ``runs_dir/<schema>/``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import psycopg
 
 from synthcore.artifacts import write_bytes_atomic, write_json_atomic
 from synthcore.errors import ChunkOutOfRange, InputError, LoadError, SynthError, TransientLoadError
+from synthcore.generate.generator import CHUNK_REPORTS
 from synthcore.load import ledger
 from synthcore.load.copy import copy_parquet
 from synthcore.load.guard import guard_target
@@ -42,7 +44,6 @@ from synthcore.spec.tables import TABLE_SCHEMAS, TABLES, chunk_file
 
 log = logging.getLogger(__name__)
 APPLICATION_NAME = "synthcore-load"
-CHUNK_REPORTS = "_chunks"
 IDENTITY_FIELDS = ("band", "seed", "spec_sha256", "chunks")
 
 
