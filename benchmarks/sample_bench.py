@@ -2,7 +2,8 @@
 
 Run: uv run python benchmarks/sample_bench.py [--band dev] [--seed bench] [--data DIR]
 Generates the band (unless --data points at an existing generator output), loads it with synthcore's loader,
-then times ``sample_shape`` over the whole spec window and over the default 30-day window, per query family.
+then times ``sample_shape`` over the whole spec window (on one and on two connections) and over the default
+30-day window, per query family.
 Prints a Markdown section for benchmarks/RESULTS.md.
 """
 
@@ -53,9 +54,11 @@ def main() -> None:
         receipt = load_dataset(dsn, data, parallel=2, runs_dir=Path(runs))
         load_s = time.perf_counter() - t0
         results = {}
-        for days in (spec.time.window_days, 30):
-            options = SampleOptions(window_days=days, window_end=spec.time.window_end, schema=receipt.schema_name)
-            results[days] = sample_shape(dsn, key, options)
+        for days, parallel in ((spec.time.window_days, 1), (spec.time.window_days, 2), (30, 2)):
+            options = SampleOptions(
+                window_days=days, window_end=spec.time.window_end, schema=receipt.schema_name, parallel=parallel
+            )
+            results[f"{days}-day window, parallel {parallel}"] = sample_shape(dsn, key, options)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"command: uv run python benchmarks/sample_bench.py --band {args.band} --seed {args.seed}")
     rows = report["tables"]
@@ -64,15 +67,15 @@ def main() -> None:
         f"{rows['messages']['rows']:,} messages, {rows['read_receipts']['rows']:,} read receipts; "
         f"loaded in {load_s:.1f} s"
     )
-    print("| query family | " + " | ".join(f"{d}-day window (s)" for d in results) + " |")
+    print("| query family (s) | " + " | ".join(results) + " |")
     print("|---|" + "---:|" * len(results))
     for family in next(iter(results.values())).query_seconds:
         print(f"| {family} | " + " | ".join(f"{r.query_seconds[family]:.2f}" for r in results.values()) + " |")
     print("| **total sample_shape** | " + " | ".join(f"**{r.seconds:.2f}**" for r in results.values()) + " |")
-    for days, result in results.items():
+    for run, result in results.items():
         pack, tally = result.pack, result.tally
         print(
-            f"{days}-day window: {pack.entities.messages_in_window:,} messages sampled, "
+            f"{run}: {pack.entities.messages_in_window:,} messages sampled, "
             f"{tally.published} cells published, {tally.suppressed} suppressed, "
             f"{result.pack.entities.messages / result.seconds:,.0f} table messages per second of sampling"
         )

@@ -21,7 +21,7 @@ def sample(
     rounding: int = typer.Option(5, min=5, max=1000, help="Round published counts to this multiple of 5."),
     epsilon: float | None = typer.Option(None, help="Add differential-privacy noise with this total epsilon."),
     schema: str = typer.Option("public", help="Schema holding the chat tables."),
-    parallel: int = typer.Option(2, min=1, max=16, help="Connections running queries at once (one shared snapshot)."),
+    parallel: int = typer.Option(1, min=1, max=16, help="Connections running queries at once (one shared snapshot)."),
 ) -> None:
     """Sample the shape of a production chat database into a scanned metrics pack plus mapping manifest."""
     from datetime import UTC

@@ -65,7 +65,7 @@ class SampleOptions:
     policy: DisclosurePolicy = field(default_factory=DisclosurePolicy)
     epsilon: float | None = None
     schema: str = "public"
-    parallel: int = 2
+    parallel: int = 1
 
     def __post_init__(self) -> None:
         if not 1 <= self.parallel <= MAX_PARALLEL:
