@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+import threading
+import time
 from pathlib import Path
 
 import psycopg
 import pytest
 from conftest import CHUNKS, SCHEMA, Dataset
 
-from synthcore.errors import ChunkOutOfRange, InputError, LoadError, ProductionTargetRefused
+from synthcore.errors import ChunkOutOfRange, InputError, LoadError, ProductionTargetRefused, TransientLoadError
 from synthcore.load import load_dataset
 from synthcore.load.schema import SCHEMA_SQL
 from synthcore.spec.tables import TABLES
@@ -138,3 +141,36 @@ def test_guard_blocks_a_database_marked_production(pg_dsn: str, dataset: Dataset
 def test_guard_refuses_public(pg_dsn: str, dataset: Dataset, runs_dir: Path) -> None:
     with pytest.raises(InputError, match="refusing schema 'public'"):
         load_dataset(pg_dsn, dataset.path, schema="public", runs_dir=runs_dir)
+
+
+def test_lost_connection_mid_load_is_transient_and_the_retry_is_exact(
+    pg_dsn: str, dataset: Dataset, runs_dir: Path
+) -> None:
+    load_dataset(pg_dsn, dataset.path, chunk=0, runs_dir=runs_dir)  # creates the schema
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            load_dataset(pg_dsn, dataset.path, runs_dir=runs_dir)
+        except BaseException as exc:  # handed to the test thread
+            failure.append(exc)
+
+    with psycopg.connect(pg_dsn) as blocker, psycopg.connect(pg_dsn, autocommit=True) as admin:
+        blocker.execute(f"LOCK TABLE {SCHEMA}.messages IN SHARE MODE")  # the loader's COPY into messages waits here
+        loader = threading.Thread(target=run)
+        loader.start()
+        waiting = (
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'synthcore-load' AND wait_event_type = 'Lock'"
+        )
+        deadline = time.monotonic() + 30
+        while not (pids := admin.execute(waiting).fetchall()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert pids, "the loader never reached the messages COPY"
+        admin.execute("SELECT pg_terminate_backend(%s)", [pids[0][0]])
+        loader.join(30)
+        blocker.rollback()
+    assert len(failure) == 1 and isinstance(failure[0], TransientLoadError) and failure[0].retryable
+    assert re.search(rf"COPY into {SCHEMA}\.messages failed for chunk 1", str(failure[0]))
+    again = load_dataset(pg_dsn, dataset.path, runs_dir=runs_dir)
+    assert again.tables["messages"].chunks_skipped == [0] and again.finalized
+    assert _counts(pg_dsn, SCHEMA) == {t: dataset.report.tables[t].rows for t in TABLES}
