@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,22 @@ def test_baseline_errors_are_named(loaded: str, pg_dsn: str) -> None:
     other = pre.model_copy(update={"results": []})
     with pytest.raises(InputError, match=r"unmatched \(query, subject\): \[\('q', 's'\)\]"):
         compare_baselines(pre, other)
+
+
+def test_cli_warm_then_capture_with_indexes(loaded: str, tmp_path: Path) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "SYNTH_DSN"}
+        return subprocess.run([SYNTHCORE, *args], capture_output=True, text=True, check=False, env=env)
+
+    warm = cli("warm", "--dsn", loaded, "--schema", SCHEMA, "--runs-dir", str(tmp_path))
+    assert warm.returncode == 0, warm.stderr
+    assert "messages_pkey" in warm.stdout and (tmp_path / SCHEMA / "warm-report.json").exists()
+    out = tmp_path / "post.json"
+    args = ["--dsn", loaded, "--schema", SCHEMA, "--runs", "1", "--warmup", "0", "--out", str(out)]
+    post = cli("baseline", *args, "--apply-indexes", str(PHASE_2))
+    assert post.returncode == 0, post.stderr
+    assert f"applied {PHASE_2}" in post.stderr and "message_history_page" in post.stdout
+    assert '"messages_conversationId_createdAt_idx"' in out.read_text()
+    missing = cli("baseline", "--schema", SCHEMA, "--out", str(out))
+    assert missing.returncode == 2
+    assert "error: --dsn, --schema and --out are required to capture a baseline" in missing.stderr
