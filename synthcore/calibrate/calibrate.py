@@ -372,13 +372,19 @@ def _attachments(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> N
 
 
 def production_counts(pack: MetricsPack) -> Counts | None:
-    """Users, conversations and messages in the window of production, or None when one is suppressed."""
+    """Users, conversations with a message in the window, and messages in the window; None when one is suppressed.
+
+    The generator gives every conversation at least one message, so conversations silent in the window (bin 0 of
+    messages per conversation) are not counted.
+    """
     e = pack.entities
     if e.users is None or e.conversations is None or e.messages_in_window is None:
         return None
-    if e.messages_in_window < e.conversations or e.users < 2:
+    silent = pack.messages.per_conversation.conversations.counts[0] or 0
+    conversations = e.conversations - silent
+    if e.messages_in_window < conversations or conversations < 1 or e.users < 2:
         return None
-    return Counts(users=e.users, conversations=e.conversations, messages=e.messages_in_window)
+    return Counts(users=e.users, conversations=conversations, messages=e.messages_in_window)
 
 
 def calibrate_spec(pack: MetricsPack, base: DistributionSpec) -> tuple[DistributionSpec, CalibrationReport]:
