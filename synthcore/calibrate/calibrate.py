@@ -8,6 +8,7 @@ Parameters whose cells were suppressed keep the base value and are listed, with 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ class _Recorder:
         for label in node:  # the shares were rounded; make them sum to exactly 1 again
             node[label] = node[label] / total
 
-    def attempt(self, path: str, action: Any) -> None:
+    def attempt(self, path: str, action: Callable[[], None]) -> None:
         """Run ``action``; a fit the pack cannot support keeps the base value, with the reason."""
         try:
             action()
