@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from synthcore.errors import PrivacyViolation, SpecError
-from synthcore.sample.sampler import _releases
+from synthcore.sample.assembly import assemble_tree
+from synthcore.sample.disclosure import DisclosurePolicy
 from synthcore.spec import manifest as mf
 from synthcore.spec.io import parse_model
 
@@ -87,4 +88,4 @@ def test_manifest_rules(section, field, value, match):
 def test_a_cell_outside_the_pack_layout_fails_closed():
     cells = {("users", "device", "toaster-42", 0): (25.0, 20), ("users", "device", "ios", 0): (25.0, 20)}
     with pytest.raises(PrivacyViolation, match=r"returned 1 cells outside the pack layout: users\.device\[0\]"):
-        _releases(cells)
+        assemble_tree(cells, 30, DisclosurePolicy(), None)
