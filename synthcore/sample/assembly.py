@@ -150,13 +150,13 @@ def _releases(cells: Cells) -> list[_Release]:
     out.append(
         _Release(f"{per_conv}.messages.counts", None, counts, users, UNBOUNDED, f"{per_conv}.conversations.counts")
     )
-    named("messages.types", "message_types", [("type", t) for t in MESSAGE_TYPES], MESSAGE_TYPES)
+    named("messages.types", "messages", [("type", t) for t in MESSAGE_TYPES], MESSAGE_TYPES)
     flags = list(mp.MessageFlags.model_fields)
-    named("messages.flags", "message_types", [("flag", f) for f in flags], flags)
-    hist("messages.content_length.histogram.counts", "content_length", "length", mp.CONTENT_LENGTH_EDGES)
-    named("messages.content_length", "content_length", [("empty", "")], ["empty"])
-    hist("timing.hour_of_day", "hour_and_weekday", "hour", tuple(range(mp.HOURS)))
-    hist("timing.day_of_week", "hour_and_weekday", "weekday", tuple(range(mp.WEEKDAYS)))
+    named("messages.flags", "messages", [("flag", f) for f in flags], flags)
+    hist("messages.content_length.histogram.counts", "messages", "length", mp.CONTENT_LENGTH_EDGES)
+    named("messages.content_length", "messages", [("empty", "")], ["empty"])
+    hist("timing.hour_of_day", "messages", "hour", tuple(range(mp.HOURS)))
+    hist("timing.day_of_week", "messages", "weekday", tuple(range(mp.WEEKDAYS)))
     hist("timing.interarrival.counts", "interarrival", "gap", mp.TIME_EDGES_S)
     direct = [("direct", "messages"), ("direct", "read")]
     named("read_receipts", "read_receipts", direct, ["direct_messages", "direct_messages_read"])
@@ -203,7 +203,7 @@ def _put_statistics(
     """Add percentiles and burstiness; all null under DP (they are not noised)."""
     for path, family, histogram in (
         ("messages.per_conversation", "messages_per_conversation", "messages.per_conversation.conversations.counts"),
-        ("messages.content_length", "content_length", "messages.content_length.histogram.counts"),
+        ("messages.content_length", "messages", "messages.content_length.histogram.counts"),
     ):
         users = releases[histogram].users
         edges = _HISTOGRAM_EDGES[histogram]

@@ -101,53 +101,54 @@ FROM unnest((SELECT percentile_cont(%(quantiles)s::float8[]) WITHIN GROUP (ORDER
     WITH ORDINALITY AS t(v, i)
 """
 
-MESSAGE_TYPES = f"""
-WITH per_sender AS MATERIALIZED (
-    SELECT m."senderId", m.type, count(*) AS n,
-           count(*) FILTER (WHERE m."replyToId" IS NOT NULL) AS replies,
-           count(*) FILTER (WHERE m."editedAt" IS NOT NULL) AS edited,
-           count(*) FILTER (WHERE m."isDeleted") AS deleted
-    FROM messages m WHERE {WINDOW} GROUP BY 1, 2
-)
-SELECT 'type', type, 0, sum(n)::float8, count(DISTINCT "senderId") FROM per_sender
-WHERE type = ANY(%(types)s::text[]) GROUP BY type
-UNION ALL
-SELECT 'flag', 'replies', 0, sum(replies)::float8, count(DISTINCT "senderId") FILTER (WHERE replies > 0) FROM per_sender
-UNION ALL
-SELECT 'flag', 'edited', 0, sum(edited)::float8, count(DISTINCT "senderId") FILTER (WHERE edited > 0) FROM per_sender
-UNION ALL
-SELECT 'flag', 'deleted', 0, sum(deleted)::float8, count(DISTINCT "senderId") FILTER (WHERE deleted > 0) FROM per_sender
-"""
-
-CONTENT_LENGTH = f"""
-WITH lengths AS MATERIALIZED (
-    SELECT m."senderId", coalesce(char_length(m.content), 0) AS len, count(*) AS n
-    FROM messages m WHERE {WINDOW} AND m.type = 'TEXT' GROUP BY 1, 2
+MESSAGE_FACTS = f"""
+WITH facts AS MATERIALIZED (
+    -- One scan of the window's messages, three per-sender aggregates (hash grouping sets).
+    SELECT grouping(type, hour_of_week, len) AS grouping_id, "senderId", type, hour_of_week, len, count(*) AS n,
+           count(*) FILTER (WHERE reply) AS replies, count(*) FILTER (WHERE edited) AS edited,
+           count(*) FILTER (WHERE deleted) AS deleted
+    FROM (
+        SELECT m."senderId", m.type, m."replyToId" IS NOT NULL AS reply, m."editedAt" IS NOT NULL AS edited,
+               m."isDeleted" AS deleted,
+               -- hour of the week since the epoch (a Thursday): one extract per row, the rest is integer arithmetic
+               (floor(extract(epoch FROM m."createdAt") / 3600)::bigint %% 168)::int AS hour_of_week,
+               CASE WHEN m.type = 'TEXT' THEN coalesce(char_length(m.content), 0) END AS len
+        FROM messages m WHERE {WINDOW}
+    ) rows
+    GROUP BY GROUPING SETS (("senderId", type), ("senderId", hour_of_week), ("senderId", len))
+), by_type AS (
+    SELECT * FROM facts WHERE grouping_id = 3
+), by_hour AS (
+    SELECT * FROM facts WHERE grouping_id = 5
+), by_length AS (
+    SELECT * FROM facts WHERE grouping_id = 6 AND len IS NOT NULL
 ), per_length AS (
     SELECT len, sum(n) AS n, sum(sum(n)) OVER (ORDER BY len) AS running, sum(sum(n)) OVER () AS total
-    FROM lengths WHERE len > 0 GROUP BY len
+    FROM by_length WHERE len > 0 GROUP BY len
 )
-SELECT 'length', '', {_bin("len", "edges")}, sum(n)::float8, count(DISTINCT "senderId")
-FROM lengths WHERE len > 0 GROUP BY 3
+SELECT 'type', type, 0, sum(n)::float8, count(DISTINCT "senderId") FROM by_type
+WHERE type = ANY(%(types)s::text[]) GROUP BY type
 UNION ALL
-SELECT 'empty', '', 0, coalesce(sum(n), 0)::float8, count(DISTINCT "senderId") FROM lengths WHERE len = 0
+SELECT 'flag', 'replies', 0, sum(replies)::float8, count(DISTINCT "senderId") FILTER (WHERE replies > 0) FROM by_type
+UNION ALL
+SELECT 'flag', 'edited', 0, sum(edited)::float8, count(DISTINCT "senderId") FILTER (WHERE edited > 0) FROM by_type
+UNION ALL
+SELECT 'flag', 'deleted', 0, sum(deleted)::float8, count(DISTINCT "senderId") FILTER (WHERE deleted > 0) FROM by_type
+UNION ALL
+SELECT 'hour', '', hour_of_week %% 24, sum(n)::float8, count(DISTINCT "senderId") FROM by_hour GROUP BY 3
+UNION ALL
+SELECT 'weekday', '', (hour_of_week / 24 + 3) %% 7, sum(n)::float8, count(DISTINCT "senderId")
+FROM by_hour GROUP BY 3
+UNION ALL
+SELECT 'length', '', {_bin("len", "length_edges")}, sum(n)::float8, count(DISTINCT "senderId")
+FROM by_length WHERE len > 0 GROUP BY 3
+UNION ALL
+SELECT 'empty', '', 0, coalesce(sum(n), 0)::float8, count(DISTINCT "senderId") FROM by_length WHERE len = 0
 UNION ALL
 SELECT 'percentile', '', (q.i - 1)::int, (SELECT min(len) FROM per_length WHERE running >= q.v * total)::float8, NULL
 FROM unnest(%(quantiles)s::float8[]) WITH ORDINALITY AS q(v, i)
 """
 
-HOUR_AND_WEEKDAY = f"""
-WITH per_sender AS MATERIALIZED (
-    -- Hour of the week since the epoch (a Thursday): one extract per row, the rest is integer arithmetic.
-    SELECT m."senderId", (floor(extract(epoch FROM m."createdAt") / 3600)::bigint %% 168)::int AS hour_of_week,
-           count(*) AS n
-    FROM messages m WHERE {WINDOW} GROUP BY 1, 2
-)
-SELECT 'hour', '', hour_of_week %% 24, sum(n)::float8, count(DISTINCT "senderId") FROM per_sender GROUP BY 3
-UNION ALL
-SELECT 'weekday', '', (hour_of_week / 24 + 3) %% 7, sum(n)::float8, count(DISTINCT "senderId")
-FROM per_sender GROUP BY 3
-"""
 
 # Burstiness: each gap is divided by its conversation's mean gap, so the pooled CV describes the shape of the
 # arrival process rather than the spread of activity between conversations; 10 gaps is the least for a stable mean.
@@ -272,11 +273,9 @@ CROSS JOIN LATERAL (VALUES ('display_name', p.display_name), ('avatar_url', p.av
 QUERIES: dict[str, LiteralString] = {
     "read_receipts": READ_RECEIPTS,
     "interarrival": INTERARRIVAL,
-    "content_length": CONTENT_LENGTH,
+    "messages": MESSAGE_FACTS,
     "entities": ENTITIES,
-    "hour_and_weekday": HOUR_AND_WEEKDAY,
     "attachments": ATTACHMENTS,
-    "message_types": MESSAGE_TYPES,
     "messages_per_conversation": MESSAGES_PER_CONVERSATION,
     "users": USERS,
     "conversations": CONVERSATIONS,

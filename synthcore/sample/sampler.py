@@ -112,6 +112,7 @@ def _parameters(start: datetime, end: datetime) -> dict[str, Any]:
         "end": end,
         "quantiles": list(mp.PERCENTILES.values()),
         "member_edges": list(mp.GROUP_MEMBER_EDGES),
+        "length_edges": list(mp.CONTENT_LENGTH_EDGES),
         "reader_edges": list(mp.READERS_PER_MESSAGE_EDGES),
         "delay_edges": list(mp.TIME_EDGES_S),
         "activity_edges": list(mp.ACTIVITY_EDGES),
@@ -125,7 +126,6 @@ def _parameters(start: datetime, end: datetime) -> dict[str, Any]:
 
 _FAMILY_EDGES = {
     "messages_per_conversation": mp.MESSAGES_PER_CONVERSATION_EDGES,
-    "content_length": mp.CONTENT_LENGTH_EDGES,
     "interarrival": mp.TIME_EDGES_S,
     "attachments": mp.SIZE_BYTES_EDGES,
 }
