@@ -16,6 +16,7 @@ import numpy as np
 
 from synthcore.artifacts import write_json_atomic
 from synthcore.calibrate import estimators as est
+from synthcore.calibrate.activity import fit_activity_alpha
 from synthcore.errors import InputError, SpecError
 from synthcore.fidelity.expected import read_delay_cdf
 from synthcore.fidelity.pack_targets import cells
@@ -350,9 +351,6 @@ def _users(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
         )
     else:
         rec.kept["users.username_length"] = "users.username_length: every cell is suppressed"
-    # Messages per user follow from activity weights through memberships and sender draws together; there is
-    # no closed form to invert, so the exponent stays the base's and fidelity checks messages per user instead.
-    rec.kept["users.activity"] = "messages per user mix activity with memberships; no closed form to invert"
 
 
 def _attachments(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
@@ -388,6 +386,13 @@ def production_counts(pack: MetricsPack) -> Counts | None:
     return Counts(users=e.users, conversations=conversations, messages=e.messages_in_window)
 
 
+def _validated(raw: dict[str, Any]) -> DistributionSpec:
+    try:
+        return DistributionSpec.model_validate(raw)
+    except ValueError as exc:
+        raise SpecError("calibrated spec", [str(exc)]) from None
+
+
 def calibrate_spec(pack: MetricsPack, base: DistributionSpec) -> tuple[DistributionSpec, CalibrationReport]:
     """Fit ``base``'s parameters to ``pack``; return the calibrated spec and its fit report.
 
@@ -397,10 +402,22 @@ def calibrate_spec(pack: MetricsPack, base: DistributionSpec) -> tuple[Distribut
     rec = _Recorder(base)
     for group in (_messages, _conversations, _time, _read_receipts, _users, _attachments):
         group(pack, base, rec)
-    try:
-        spec = DistributionSpec.model_validate(rec.raw)
-    except ValueError as exc:
-        raise SpecError("calibrated spec", [str(exc)]) from None
+    spec = _validated(rec.raw)
+    counts = production_counts(pack)
+    observed = cells(pack.users.messages_sent.counts)
+    if counts is None or np.nansum(observed) < est.MIN_UNITS:
+        rec.kept["users.activity"] = "entity counts or messages per user are suppressed"
+    else:
+        alpha, ks = fit_activity_alpha(spec, counts, pack.users.messages_sent.EDGES, observed)
+        fit = est.Fit((alpha,), ks, float(np.nansum(observed)))
+        rec.set(
+            "users.activity.alpha",
+            alpha,
+            "users.messages_sent",
+            "simulated member and sender draws, exponent with the smallest KS distance",
+            fit,
+        )
+        spec = _validated(rec.raw)
     report = CalibrationReport(
         pack_sha256=model_sha256(pack),
         base_sha256=model_sha256(base),

@@ -39,6 +39,7 @@ def distant_base(path: Path) -> Path:
     raw["users"]["device_mix"] = {"ios": 0.05, "android": 0.05, "web": 0.1, "desktop": 0.8}
     raw["time"]["hour_profile"] = [0.1] * 12 + [3.0] * 12
     raw["read_receipts"]["direct_read_probability"] = 0.4
+    raw["users"]["activity"]["alpha"] = 3.2
     path.write_text(json.dumps(raw))
     return path
 
@@ -110,6 +111,7 @@ def test_calibration_recovers_the_known_spec_and_its_data_is_go(pack_path: Path,
         assert got.model_dump() == pytest.approx(want.model_dump(), abs=0.02)
     assert fitted.messages.media_share == pytest.approx(truth.messages.media_share, abs=0.02)
     assert fitted.read_receipts.direct_read_probability == pytest.approx(0.82, abs=0.02)
+    assert fitted.users.activity.alpha == pytest.approx(truth.users.activity.alpha, abs=0.2)
     assert report.production_counts is not None and report.production_counts.messages == 50_000
 
     c = report.production_counts

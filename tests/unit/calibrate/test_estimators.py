@@ -62,3 +62,13 @@ def test_relative_profile_divides_by_exposure_and_floors_suppressed_slots() -> N
     assert profile[0] > 0 and profile[1] == profile[2]
     with pytest.raises(InputError, match="every slot is suppressed"):
         est.relative_profile([None, None])
+
+
+def test_activity_simulation_scales_counts_down_together() -> None:
+    from synthcore.calibrate.activity import scaled_counts
+    from synthcore.spec.bands import Counts
+
+    small = scaled_counts(Counts(users=250_000, conversations=600_000, messages=300_000_000), max_messages=100_000)
+    assert small == Counts(users=83, conversations=200, messages=100_000)
+    ci = Counts(users=1000, conversations=1500, messages=50_000)
+    assert scaled_counts(ci) == ci
