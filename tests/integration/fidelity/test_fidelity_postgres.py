@@ -12,7 +12,7 @@ from synthcore.fidelity import compute_fidelity
 from synthcore.fidelity.source import open_postgres, postgres_extension_path
 from synthcore.generate import generate_dataset
 from synthcore.load import load_dataset
-from synthcore.spec.bands import Band, Counts
+from synthcore.spec.bands import Band
 from synthcore.spec.io import DEFAULT_SPEC_PATH
 
 SCHEMA = "synth_fidelity"
@@ -21,9 +21,7 @@ SCHEMA = "synth_fidelity"
 @pytest.fixture
 def loaded(pg_dsn: str, tmp_path: Path) -> tuple[str, Path]:
     data = tmp_path / "data"
-    generate_dataset(
-        data, band=Band.CI, seed="pg", counts=Counts(users=300, conversations=500, messages=15_000), workers=1
-    )
+    generate_dataset(data, band=Band.CI, seed="pg", workers=1)
     load_dataset(pg_dsn, data, schema=SCHEMA, runs_dir=tmp_path / "runs")
     return pg_dsn, data
 

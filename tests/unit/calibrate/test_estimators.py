@@ -65,7 +65,7 @@ def test_relative_profile_divides_by_exposure_and_floors_suppressed_slots() -> N
 
 
 def test_activity_simulation_scales_counts_down_together() -> None:
-    from synthcore.calibrate.activity import scaled_counts
+    from synthcore.fidelity.simulated import scaled_counts
     from synthcore.spec.bands import Counts
 
     small = scaled_counts(Counts(users=250_000, conversations=600_000, messages=300_000_000), max_messages=100_000)
