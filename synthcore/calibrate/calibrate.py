@@ -2,8 +2,9 @@
 
 ``calibrate_spec`` starts from a base spec and replaces each parameter the pack can estimate. Fits are binned
 maximum likelihood on the published cells (``estimators``); mixes and rates are ratios of counts, inverted
-through what the generator does (a first message is never a reply, a deleted message is never edited, ...).
-Parameters whose cells were suppressed keep the base value and are listed, with the reason, in the report.
+through what the generator does (a first message is never a reply, a deleted message is never edited, ...);
+the activity exponent is found by simulation (``activity``). Parameters whose cells were suppressed keep the
+base value and are listed, with the reason, in the report.
 """
 
 from __future__ import annotations
