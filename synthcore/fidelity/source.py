@@ -40,6 +40,7 @@ def quote_literal(text: str) -> str:
 def _new_connection() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # reports and logs, not a terminal UI
     return con
 
 
