@@ -5,7 +5,8 @@ Run: uv run python benchmarks/load_bench.py [--data benchmarks/out/dev-bench] [-
 One throwaway PostgreSQL 15 server (synthcore.pgserver settings). The dataset (dev band, seed "bench", generated if
 missing) is loaded once into a scratch schema and exported with psql \\copy to CSV and binary files (untimed). Each
 round then loads the same rows into fresh empty schemas created from specs/schema.sql, in turn with: psql \\copy CSV,
-psql \\copy binary (one table after another, as an operator would), synthcore load --parallel 1 and --parallel 2.
+psql \\copy binary (one table after another, as an operator would), synthcore load --parallel 1 and --parallel 2;
+odd rounds run the methods in reverse order, so drift in machine load does not favour one method.
 "Data" is schema creation + COPY; "whole" adds the keys and foreign keys (the same SQL for every method). After the
 rounds the last synthcore schema is verified, warmed and measured before and after specs/indexes/phase-2.sql.
 Results are printed and appended to benchmarks/RESULTS.md.
@@ -139,6 +140,7 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=RESULTS, help="Markdown file the section is appended to.")
     args = parser.parse_args()
     rows = _ensure_data(args.data, args.seed)
+    load_before = os.getloadavg()[1]
     out = HERE / "out" / "load"
     methods = ["psql_csv", "psql_binary", "synthcore_p1", "synthcore_p2"]
     results: dict[str, list[dict[str, object]]] = {m: [] for m in methods}
@@ -147,7 +149,7 @@ def main() -> None:
         _export(server.bindir, dsn, args.data, out / "export")
         last = ""
         for r in range(args.rounds):
-            for method in methods:
+            for method in methods if r % 2 == 0 else methods[::-1]:  # alternate the order against drift
                 schema = f"{method}_r{r}"
                 if method.startswith("psql"):
                     fmt = method.removeprefix("psql_")
@@ -175,6 +177,7 @@ def main() -> None:
     (out / "baseline-pre.json").write_text(pre.model_dump_json(indent=2))
     (out / "baseline-post.json").write_text(post.model_dump_json(indent=2))
     (out / "baseline-comparison.json").write_text(comparison.model_dump_json(indent=2))
+    args.load_avg = (load_before, os.getloadavg()[1])
     section = _render(
         args,
         rows,
@@ -219,7 +222,8 @@ def _render(
         f"Machine: {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB,"
         f" {platform.platform()}; PostgreSQL {version} from synthcore.pgserver (shared_buffers 1GB, wal_level"
         " minimal, fsync off); same server, same rows, fresh empty schemas from specs/schema.sql, medians of"
-        f" {args.rounds} rounds. {total_rows:,} rows, {heap_mb:,.0f} MB of heap.\n",
+        f" {args.rounds} rounds. {total_rows:,} rows, {heap_mb:,.0f} MB of heap. 5-minute load average"
+        f" {args.load_avg[0]:.1f} at start, {args.load_avg[1]:.1f} at end (other sessions share the 2 cores).\n",
         "| method | data (COPY) s | rows/s | heap MB/s | keys + FKs s | whole s | data ratio vs best psql |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
