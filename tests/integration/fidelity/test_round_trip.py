@@ -161,12 +161,12 @@ def test_published_heavy_room_bins_calibrate_the_heavy_rooms(pack_path: Path) ->
     heavy = [i for i, e in enumerate(MESSAGES_PER_CONVERSATION_EDGES) if e >= 10_000]
     for i in heavy:
         per["conversations"]["counts"][i], per["messages"]["counts"][i] = 0, 0
-    per["conversations"]["counts"][heavy[1]], per["messages"]["counts"][heavy[1]] = 15, 300_000
-    raw["entities"]["messages_in_window"] = 1_000_000
+    per["conversations"]["counts"][heavy[1]], per["messages"]["counts"][heavy[1]] = 5, 60_000
+    raw["entities"]["messages_in_window"] = 200_000
     pack = MetricsPack.model_validate(raw)
     fitted, report = calibrate_spec(pack, load_model(DistributionSpec, DEFAULT_SPEC_PATH))
     hr = fitted.messages.heavy_rooms
-    assert hr.conversation_share == pytest.approx(round(15 / pack.entities.conversations, 4))
+    assert hr.conversation_share == pytest.approx(round(5 / pack.entities.conversations, 4))
     assert hr.message_share == pytest.approx(0.3)
     assert "messages.heavy_rooms" not in report.kept_from_base
 
