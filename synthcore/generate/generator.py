@@ -178,9 +178,9 @@ def generate_dataset(
     _check_existing(out_dir, identity)
     write_json_atomic(out_dir / SPEC_COPY, spec)
     if only_chunk is not None:
-        report = generate_chunk(plan, only_chunk, chunks, out_dir, str(band), seed, on_progress)
+        chunk_report = generate_chunk(plan, only_chunk, chunks, out_dir, str(band), seed, on_progress)
         finalize_report(out_dir, chunks)
-        return report
+        return chunk_report
     workers = max(1, min(workers or os.cpu_count() or 1, chunks))
     if workers == 1:
         for chunk in range(chunks):
