@@ -4,7 +4,8 @@ Per (query, subject): median latency and shared-buffer change, Sort nodes elimin
 A timed-out query counts with the timeout as its latency, so its improvement is a lower bound (buffers unknown: 0).
 GO needs an average latency improvement of at least ``min_average_improvement`` and no query slower by more than
 ``max_slowdown`` (relative) *and* ``min_slowdown_ms`` (absolute, so sub-millisecond jitter on fast queries is not a
-regression).
+regression) *and* beyond the pre run's own spread (post median above pre p90), so timing noise on a busy machine
+is not called a regression.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ def _change(pre: QueryBaseline, post: QueryBaseline, max_slowdown: float, min_sl
         sorts_eliminated=max(0, pre.sort_nodes - post.sort_nodes),
         indexes_adopted=sorted(set(post.index_names) - set(pre.index_names)),
         plan_changed=pre.plan_hash != post.plan_hash,
-        slower=latency > max_slowdown and post.median_ms - pre.median_ms > min_slowdown_ms,
+        slower=latency > max_slowdown
+        and post.median_ms - pre.median_ms > min_slowdown_ms
+        and post.median_ms > pre.p90_ms,
     )
 
 
@@ -102,6 +105,6 @@ def comparison_markdown(comparison: BaselineComparison) -> str:
         "",
         f"Average latency improvement {comparison.average_improvement:.1%} (threshold"
         f" ≥{comparison.min_average_improvement:.0%}; no query more than {comparison.max_slowdown:.0%} and"
-        f" {comparison.min_slowdown_ms} ms slower). Decision: **{decision}**",
+        f" {comparison.min_slowdown_ms} ms slower, and beyond the pre p90). Decision: **{decision}**",
     ]
     return "\n".join(lines) + "\n"
