@@ -18,7 +18,7 @@ def generate(
     seed: str = typer.Option(..., help="Any non-empty string; the same seed gives the same data."),
     out: Path = typer.Option(..., help="Output directory: DIR/<table>/part-NNNNN.parquet + generation-report.json."),
     spec: Path | None = typer.Option(None, help="Distribution spec JSON (default: specs/distribution-spec.json)."),
-    chunks: int | None = typer.Option(None, min=1, help="Number of chunks (default: about 2M messages each)."),
+    chunks: int | None = typer.Option(None, min=1, help="Number of chunks (default: about 1.25M messages each)."),
     chunk: int | None = typer.Option(None, min=0, help="Generate only this chunk (0-based)."),
     workers: int | None = typer.Option(None, min=1, help="Processes when generating every chunk (default: CPUs)."),
     users: int | None = typer.Option(None, help="Override the band's user count."),

@@ -160,7 +160,7 @@ def generate_dataset(
         seed: any non-empty string; the same seed gives the same data.
         spec: distribution spec; the default spec when None.
         counts: explicit entity counts.
-        chunks: number of chunks; about 2M messages per chunk when None.
+        chunks: number of chunks; about 1.25M messages per chunk when None.
         only_chunk: generate just this chunk (its report is returned).
         workers: processes for generating all chunks; defaults to the CPU count.
         on_progress: called with (done, total) blocks (or chunks when running in processes).
