@@ -14,8 +14,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from synthcore.errors import InputError
 
-QUANTILES = (0.5, 0.95, 0.99)
-
 
 def normalized(masses: ArrayLike, name: str = "masses") -> NDArray[np.float64]:
     """Return ``masses`` scaled to sum to 1.
@@ -84,25 +82,3 @@ def bin_masses(values: ArrayLike, weights: ArrayLike, edges: Sequence[float]) ->
     idx = np.clip(idx, 0, edge_arr.size - 2)
     out = np.bincount(idx, weights=np.asarray(weights, dtype=np.float64), minlength=edge_arr.size - 1)
     return out.astype(np.float64)
-
-
-def histogram_quantiles(edges: Sequence[float], masses: ArrayLike, qs: Sequence[float] = QUANTILES) -> list[float]:
-    """Return quantiles of a histogram, interpolating linearly inside the bin that holds each one.
-
-    Raises:
-        InputError: the quantile falls in an open-ended bin (its value is not known from the histogram).
-    """
-    edge_arr = np.asarray(edges, dtype=np.float64)
-    p = normalized(masses, "histogram")
-    if p.size != edge_arr.size - 1:
-        raise InputError(f"histogram has {p.size} masses for {edge_arr.size} edges; needs len(edges) - 1")
-    cdf = np.concatenate([[0.0], np.cumsum(p)])
-    out = []
-    for q in qs:
-        i = int(np.clip(np.searchsorted(cdf, q, side="left") - 1, 0, p.size - 1))
-        lo, hi = edge_arr[i], edge_arr[i + 1]
-        if not np.isfinite(hi):
-            raise InputError(f"quantile {q} lies in the open-ended bin [{lo}, inf); it cannot be estimated")
-        frac = (q - cdf[i]) / p[i] if p[i] > 0 else 0.0
-        out.append(float(lo + frac * (hi - lo)))
-    return out

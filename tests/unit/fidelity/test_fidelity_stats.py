@@ -54,9 +54,3 @@ def test_bin_masses_puts_outliers_in_end_bins() -> None:
     assert got.tolist() == [2.0, 1.0, 2.0]
     with pytest.raises(InputError, match="strictly increasing"):
         stats.bin_masses([1], [1], [2, 1])
-
-
-def test_histogram_quantiles_interpolate_and_refuse_open_bins() -> None:
-    assert stats.histogram_quantiles([0, 10, 20], [50, 50], [0.25, 0.5, 0.75]) == pytest.approx([5, 10, 15])
-    with pytest.raises(InputError, match="open-ended bin"):
-        stats.histogram_quantiles([0, 10, float("inf")], [10, 90], [0.99])
