@@ -43,12 +43,8 @@ class DatasetPlan:
     heavy: np.ndarray  # per conversation: part of the heavy-room component
     activity: np.ndarray  # per user: relative activity weight
     activity_cdf: np.ndarray  # cumulative activity, for weighted user draws
+    message_offsets: np.ndarray  # global index of each conversation's first message (length conversations + 1)
     effective: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def message_offsets(self) -> np.ndarray:
-        """Global index of each conversation's first message (length conversations + 1)."""
-        return np.concatenate([[0], np.cumsum(self.messages)])
 
     @property
     def conversation_blocks(self) -> int:
@@ -79,8 +75,8 @@ class DatasetPlan:
         if not 0 <= chunk < chunks:
             raise ChunkOutOfRange(chunk, chunks)
         per = self.spec.blocks.conversations_per_block
-        block_msgs = np.add.reduceat(self.messages, np.arange(0, self.counts.conversations, per))
-        cum = np.concatenate([[0], np.cumsum(block_msgs)])
+        starts = np.minimum(np.arange(self.conversation_blocks + 1) * per, self.counts.conversations)
+        cum = self.message_offsets[starts]  # messages before each block boundary
         targets = np.arange(chunks + 1) * (cum[-1] / chunks)
         bounds = np.searchsorted(cum, targets, side="left")
         steps = np.arange(chunks + 1)
@@ -106,7 +102,10 @@ def build_plan(spec: DistributionSpec, counts: Counts, seed: str) -> DatasetPlan
     activity = draw_power_law(
         stream(Purpose.PLAN_ACTIVITY, 0, root), act.alpha, act.xmin, act.xmax or 1000 * act.xmin, n_users
     )
-    return DatasetPlan(spec, counts, root, kinds, members, messages, heavy, activity, np.cumsum(activity), effective)
+    offsets = np.concatenate([[0], np.cumsum(messages)])
+    return DatasetPlan(
+        spec, counts, root, kinds, members, messages, heavy, activity, np.cumsum(activity), offsets, effective
+    )
 
 
 def _member_counts(spec: DistributionSpec, kinds: np.ndarray, n_users: int, root: int) -> np.ndarray:
