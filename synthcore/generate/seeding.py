@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from synthcore.errors import InputError
+from synthcore.generate.tables.columns import uuid_array
 
 
 class Purpose(IntEnum):
@@ -93,10 +94,3 @@ def keyed_uuids(space: IdSpace, index: np.ndarray, root: int, valid: np.ndarray 
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
     return uuid_array(raw, valid)
-
-
-def uuid_array(raw: np.ndarray, valid: np.ndarray | None = None) -> pa.ExtensionArray:
-    """Arrow ``uuid`` array over an ``n × 16`` byte block (any 16-byte dtype), null where not ``valid``."""
-    bitmap = None if valid is None or valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
-    storage = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(raw), [bitmap, pa.py_buffer(raw)])
-    return pa.ExtensionArray.from_storage(pa.uuid(), storage)

@@ -12,6 +12,8 @@ from functools import cache
 import numpy as np
 import pyarrow as pa
 
+from synthcore.generate.tables.columns import validity
+
 _CONSONANTS = "bdfgklmnprstvz"
 _VOWELS = "aeiou"
 # 2M syllables (~5 MB) with a space after about a third of them; blocks needing more text wrap around.
@@ -33,12 +35,6 @@ def corpus(spaces: bool) -> np.ndarray:
     return cells[keep]
 
 
-def _validity(valid: np.ndarray | None) -> pa.Buffer | None:
-    if valid is None or valid.all():
-        return None
-    return pa.py_buffer(np.packbits(valid, bitorder="little"))
-
-
 def gibberish(
     rng: np.random.Generator, lengths: np.ndarray, valid: np.ndarray | None = None, *, spaces: bool = True
 ) -> pa.StringArray:
@@ -57,5 +53,5 @@ def gibberish(
         reps = (start + total) // text.size + 1
         data = np.tile(text, reps)[start : start + total]
     return pa.StringArray.from_buffers(
-        lengths.size, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data), _validity(valid)
+        lengths.size, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data), validity(valid)
     )

@@ -6,7 +6,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthcore.generate.seeding import uuid_array
 from synthcore.spec.tables import TS
 
 
@@ -15,6 +14,12 @@ def validity(valid: np.ndarray | None) -> pa.Buffer | None:
     if valid is None or valid.all():
         return None
     return pa.py_buffer(np.packbits(valid, bitorder="little"))
+
+
+def uuid_array(raw: np.ndarray, valid: np.ndarray | None = None) -> pa.ExtensionArray:
+    """Arrow ``uuid`` array over an ``n × 16`` byte block (any 16-byte dtype), null where not ``valid``."""
+    storage = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(raw), [validity(valid), pa.py_buffer(raw)])
+    return pa.ExtensionArray.from_storage(pa.uuid(), storage)
 
 
 def take(ids: pa.ExtensionArray, indices: np.ndarray, valid: np.ndarray | None = None) -> pa.ExtensionArray:
