@@ -12,4 +12,4 @@ fi
 if ! command -v uv >/dev/null 2>&1; then
     python3 -m pip install --quiet "uv==0.13.9"
 fi
-uv sync --frozen --quiet
+uv sync --frozen --all-extras --quiet
