@@ -18,7 +18,6 @@ from synthcore.spec.io import SPECS_DIR
 if TYPE_CHECKING:
     from synthcore.sample.keyed_ids import AnonymizationKey
     from synthcore.sample.sampler import SampleOptions
-    from synthcore.spec.bands import Band
     from synthcore.spec.fidelity import Tolerance
 
 Summary = dict[str, Any]
@@ -44,6 +43,32 @@ def sample(conninfo: str, out: Path, key: AnonymizationKey, options: SampleOptio
         "seconds": round(exported.result.seconds, 3),
         **pack_summary(exported.pack_path),
     }
+
+
+def sampled_documents(summary: Summary) -> Summary:
+    """The sampler's hand-over across the boundary: its summary plus the exact pack and manifest texts."""
+    return {
+        "summary": summary,
+        "pack": Path(summary["pack"]).read_text(encoding="utf-8"),
+        "manifest": Path(summary["manifest"]).read_text(encoding="utf-8"),
+    }
+
+
+def materialize_pack(documents: Mapping[str, Any], directory: Path) -> Path:
+    """Write a hand-over's pack and manifest into ``directory`` under their own names; return the pack's path.
+
+    Raises:
+        SpecError: the manifest is invalid.
+    """
+    from synthcore.artifacts import write_bytes_atomic
+    from synthcore.spec.io import parse_model
+    from synthcore.spec.manifest import MappingManifest, manifest_path_for
+
+    manifest = parse_model(MappingManifest, documents["manifest"], "sampler hand-over: manifest")
+    pack = directory / manifest.pack_file
+    write_bytes_atomic(pack, documents["pack"].encode("utf-8"))
+    write_bytes_atomic(manifest_path_for(pack), documents["manifest"].encode("utf-8"))
+    return pack
 
 
 def pack_summary(pack: Path) -> Summary:
@@ -84,7 +109,34 @@ def scan(pack: Path) -> Summary:
     from synthcore.spec.io import sha256_hex
 
     require_clean(scan_pack_file(pack))
-    return {"pack": str(pack), "verdict": "clean", "pack_sha256": sha256_hex(Path(pack).read_bytes())}
+    digest = sha256_hex(Path(pack).read_bytes())
+    summary = pack_summary(pack)
+    return {
+        "pack": str(pack),
+        "verdict": "clean",
+        "pack_sha256": digest,
+        **summary,
+        "approval_body": _body(digest, summary),
+    }
+
+
+def _body(digest: str, summary: Mapping[str, Any]) -> str:
+    """The Markdown a privacy officer reads before approving a pack."""
+    entities = ", ".join(f"{name} {count:,}" for name, count in summary["entities"].items() if count is not None)
+    epsilon = summary["epsilon"]
+    return "\n".join(
+        [
+            "**PII scan: clean** (closed schema; no PII, identifiers, tokens or secrets found).",
+            "",
+            f"- Pack SHA-256: `{digest}` (the upload re-checks these exact bytes)",
+            f"- Window: {summary['window_start']} to {summary['window_end']} ({summary['window_days']} days)",
+            f"- Entities: {entities}",
+            f"- Cells: {summary['cells_published']} published, {summary['cells_suppressed']} suppressed "
+            f"(k = {summary['k']} distinct users per cell, counts rounded to {summary['rounding']})",
+            f"- Differential privacy: {'ε = ' + str(epsilon) if epsilon is not None else 'off'}",
+            f"- Retention: {summary['retention_days']} days (expires {summary['expires_at'][:10]})",
+        ]
+    )
 
 
 def upload(s3_client: Any, pack: Path, bucket: str, prefix: str, kms_key_id: str, approved_sha256: str) -> Summary:
@@ -150,7 +202,33 @@ def calibrate(pack: Path, out: Path, base: Path = DEFAULT_SPEC) -> Summary:
     }
 
 
-def plan_chunks(band: Band, seed: str, spec: Path = DEFAULT_SPEC, chunks: int | None = None) -> list[Summary]:
+def resolve_run(band: str, seed: str, run_id: str) -> Summary:
+    """Band, seed and schema of an orchestrated run; an empty seed is derived from the run id (and recorded).
+
+    Raises:
+        UnknownBand: ``band`` is not a preset.
+    """
+    import hashlib
+
+    from synthcore.load.schema import default_schema_name
+    from synthcore.spec.bands import parse_band
+
+    parsed = parse_band(band)
+    derived = not seed.strip()
+    if derived:
+        seed = "run-" + hashlib.sha256(run_id.encode()).hexdigest()[:12]
+    return {"band": str(parsed), "seed": seed, "seed_derived": derived, "schema": default_schema_name(parsed, seed)}
+
+
+def builtin_spec(out: Path) -> Summary:
+    """Use the built-in distribution spec (no approved pack yet): copy it to ``out``."""
+    from synthcore.artifacts import write_bytes_atomic
+
+    write_bytes_atomic(out, DEFAULT_SPEC.read_bytes())
+    return {"spec": str(out), "calibrated": False, "source": "built-in specs/distribution-spec.json"}
+
+
+def plan_chunks(band: str, seed: str, spec: Path = DEFAULT_SPEC, chunks: int | None = None) -> list[Summary]:
     """The chunks a dataset is generated and loaded in: one small dict per chunk, for dynamic task mapping.
 
     Raises:
@@ -158,11 +236,11 @@ def plan_chunks(band: Band, seed: str, spec: Path = DEFAULT_SPEC, chunks: int | 
         InputError: a bad band, seed or chunk count.
     """
     from synthcore.generate.plan import build_plan
-    from synthcore.spec.bands import resolve_counts
+    from synthcore.spec.bands import parse_band, resolve_counts
     from synthcore.spec.distribution import DistributionSpec
     from synthcore.spec.io import load_model
 
-    plan = build_plan(load_model(DistributionSpec, spec), resolve_counts(band), seed)
+    plan = build_plan(load_model(DistributionSpec, spec), resolve_counts(parse_band(band)), seed)
     total = chunks or plan.default_chunks()
     plan.chunk_blocks(0, total)  # validates the chunk count
     return [{"chunk": c, "chunks": total, "label": f"{band}/{seed} chunk {c + 1} of {total}"} for c in range(total)]
@@ -170,7 +248,7 @@ def plan_chunks(band: Band, seed: str, spec: Path = DEFAULT_SPEC, chunks: int | 
 
 def generate(
     out: Path,
-    band: Band,
+    band: str,
     seed: str,
     spec: Path = DEFAULT_SPEC,
     *,
@@ -180,12 +258,13 @@ def generate(
 ) -> Summary:
     """Generate the whole dataset, or one chunk of it, as Parquet under ``out``."""
     from synthcore.generate import generate_dataset
+    from synthcore.spec.bands import parse_band
     from synthcore.spec.distribution import DistributionSpec
     from synthcore.spec.io import load_model
 
     report = generate_dataset(
         out,
-        band=band,
+        band=parse_band(band),
         seed=seed,
         spec=load_model(DistributionSpec, spec),
         chunks=chunks,
@@ -227,6 +306,26 @@ def load(
         "chunks_skipped": sorted({c for t in receipt.tables.values() for c in t.chunks_skipped}),
         "finalized": receipt.finalized,
         "seconds": receipt.seconds,
+    }
+
+
+def finalize_dataset(conninfo: str, data: Path, schema: str, runs_dir: Path) -> Summary:
+    """After every chunk is generated and loaded: write the generation report, then add keys and foreign keys.
+
+    Raises:
+        InputError: chunk reports are missing (not every chunk was generated).
+    """
+    from synthcore.errors import InputError
+    from synthcore.generate.generator import finalize_report
+    from synthcore.load.loader import read_chunk_reports
+
+    chunks = next(iter(read_chunk_reports(data).values())).chunks
+    report = finalize_report(data, chunks)
+    if report is None:
+        raise InputError(f"{data}: not every one of the {chunks} chunks has a chunk report; generate them first")
+    return {
+        **load(conninfo, data, schema, runs_dir, finalize=True),
+        "generation_report": str(data / "generation-report.json"),
     }
 
 

@@ -46,16 +46,33 @@ def verify(
     """Run the integrity checks in PostgreSQL; exit 1 naming each failed check with sample keys."""
     from synthcore import stages
 
-    summary = stages.verify(dsn, schema, runs_dir / schema, report)
+    try:
+        summary = stages.verify(dsn, schema, runs_dir / schema, report)
+    finally:
+        _print_checks(runs_dir / schema / stages.INTEGRITY_REPORT)
     print(f"all {summary['checks']} integrity checks passed; report: {summary['report']}")
+
+
+def _print_checks(report: Path) -> None:
+    from synthcore.spec.database import IntegrityReport
+    from synthcore.spec.io import load_model
+
+    if report.exists():
+        for check in load_model(IntegrityReport, report).checks:
+            print(f"{'ok  ' if check.passed else 'FAIL'} {check.name}: {check.observed} (expected {check.expected})")
 
 
 @app.command()
 def warm(dsn: str = DSN, schema: str = SCHEMA, runs_dir: Path = RUNS) -> None:
     """VACUUM (ANALYZE) the run schema and pg_prewarm every table and index that fits in shared_buffers."""
     from synthcore import stages
+    from synthcore.spec.database import WarmReport
+    from synthcore.spec.io import load_model
 
     summary = stages.warm(dsn, schema, runs_dir / schema)
+    for rel in load_model(WarmReport, summary["report"]).relations:
+        state = f"{rel.prewarmed_blocks} blocks in {rel.seconds:.3f}s" if rel.prewarmed_blocks else "not prewarmed"
+        print(f"{rel.kind:5s} {rel.name:45s} {rel.size_bytes / 2**20:9.1f} MiB  {state}")
     print(f"warmed {schema}: {summary['prewarmed_blocks']:,d} blocks in {summary['seconds']:.2f}s; {summary['report']}")
 
 
@@ -73,6 +90,8 @@ def baseline(
     """Capture EXPLAIN (ANALYZE, BUFFERS) baselines of specs/queries/, or compare PRE and POST (GO/NO-GO)."""
     from synthcore import stages
     from synthcore.errors import InputError
+    from synthcore.spec.database import BaselineReport
+    from synthcore.spec.io import load_model
 
     if compare:
         target = out or compare[1].with_name("baseline-comparison.json")
@@ -85,6 +104,9 @@ def baseline(
         applied = stages.apply_indexes(dsn, schema, apply_indexes)
         print(f"applied {apply_indexes} in {applied['seconds']:.2f}s", file=sys.stderr)
     summary = stages.baseline(dsn, schema, out, runs=runs, warmup=warmup, timeout_ms=timeout_ms)
+    for r in load_model(BaselineReport, out).results:
+        shown = "timeout" if r.timed_out else f"{r.median_ms:.3f} ms"
+        print(f"{r.query:32s} {r.subject:13s} {shown:>12s}  {r.shared_hit_blocks + r.shared_read_blocks:>9,d} buffers")
     print(f"{summary['queries']} query baselines ({summary['timed_out']} timed out); baseline: {out}")
 
 

@@ -45,8 +45,7 @@ def sample(
     print(f"cells     {summary['cells_published']} published, {summary['cells_suppressed']} suppressed (k={k})")
     print(f"sampled in {summary['seconds']:.1f}s", file=sys.stderr)
     if xcom_return:
-        documents = {"pack": Path(summary["pack"]).read_text(), "manifest": Path(summary["manifest"]).read_text()}
-        write_bytes_atomic(xcom_return, json.dumps({"summary": summary, **documents}).encode())
+        write_bytes_atomic(xcom_return, json.dumps(stages.sampled_documents(summary)).encode())
 
 
 @app.command()
