@@ -25,6 +25,7 @@ from synthdata_support import (
     APPROVED_PACK,
     AWS_CONN_ID,
     PROD_CONN_ID,
+    SHAPE_PARAMS,
     START,
     TAGS,
     approval_timeout,
@@ -37,14 +38,13 @@ from synthdata_support import (
     variable,
 )
 
-WINDOW_DAYS = 30
-
 
 @dag(
     dag_id="prod_shape_extraction",
     schedule=None,
     start_date=START,
     catchup=False,
+    params=SHAPE_PARAMS,
     tags=[*TAGS, "production-boundary"],
     default_args=default_args(),
     max_active_runs=1,
@@ -54,12 +54,13 @@ WINDOW_DAYS = 30
 def prod_shape_extraction() -> None:
     """Sample → scan → privacy officer approval → upload."""
     if sampler_mode() == "kubernetes":
-        sampled = sampler_pod("sample", WINDOW_DAYS).output
+        sampled = sampler_pod("sample").output
     else:
 
         @task(task_id="sample", retries=1)
-        def sample_locally() -> dict:
+        def sample_locally(window_end: str, *, params=None) -> dict:
             import tempfile
+            from datetime import datetime
             from pathlib import Path
 
             from synthcore import stages
@@ -67,13 +68,12 @@ def prod_shape_extraction() -> None:
             from synthcore.sample.keyed_ids import AnonymizationKey
 
             key = AnonymizationKey(variable("synthdata_anonymization_key").encode())
+            options = SampleOptions(params["window_days"], datetime.fromisoformat(window_end))
             with tempfile.TemporaryDirectory() as tmp:
-                summary = stages.sample(
-                    conninfo(PROD_CONN_ID), Path(tmp) / "pack.json", key, SampleOptions(WINDOW_DAYS)
-                )
+                summary = stages.sample(conninfo(PROD_CONN_ID), Path(tmp) / "pack.json", key, options)
                 return stages.sampled_documents(summary)
 
-        sampled = sample_locally()
+        sampled = sample_locally(WINDOW_END)
 
     @task(retries=0)
     def scan(documents: dict) -> dict:

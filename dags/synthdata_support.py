@@ -132,6 +132,9 @@ DATASET_PARAMS = {
         title="Metrics pack",
         description="'latest' approved pack (else the built-in spec), 'builtin', or a pack URI (s3://… or file://…).",
     ),
+    "baseline_runs": Param(
+        11, type="integer", minimum=1, maximum=101, title="Baseline runs", description="EXPLAIN ANALYZE runs per query."
+    ),
     "keep_dataset": Param(False, type="boolean", title="Keep dataset", description="Skip the teardown."),
     "target_conn_id": Param(
         TARGET_CONN_ID,
@@ -141,6 +144,19 @@ DATASET_PARAMS = {
         description="Airflow connection of the dev/staging database to load into.",
     ),
 }
+
+
+SHAPE_PARAMS = {
+    "window_days": Param(30, type="integer", minimum=1, maximum=3650, title="Window (days)"),
+    "window_end": Param(
+        "",
+        type="string",
+        title="Window end",
+        description="ISO 8601 end of the measured window; empty: when the run was triggered.",
+    ),
+}
+WINDOW_END = "{{ params.window_end or dag_run.run_after.isoformat() }}"
+"""The sampler's window end, rendered per run."""
 
 
 # -- connections -------------------------------------------------------------------------------------------------
@@ -272,7 +288,7 @@ _RESTRICTED_CONTAINER = {
 }
 
 
-def sampler_pod(task_id: str, window_days: int) -> Any:
+def sampler_pod(task_id: str) -> Any:
     """The sampler image as a hardened pod in the prod namespace; the pack comes back over XCom.
 
     Secrets are references only (the prod DSN and the HMAC key); nothing secret is in the DAG or its logs.
@@ -295,7 +311,9 @@ def sampler_pod(task_id: str, window_days: int) -> Any:
             "--out",
             "/work/pack.json",
             "--window-days",
-            str(window_days),
+            "{{ params.window_days }}",
+            "--window-end",
+            WINDOW_END,
             "--xcom-return",
             "/airflow/xcom/return.json",
         ],

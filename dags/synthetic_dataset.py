@@ -162,11 +162,14 @@ def synthetic_dataset() -> None:
             )
 
     @task
-    def baseline_before(run: dict, *, run_id=None) -> dict:
+    def baseline_before(run: dict, *, params=None, run_id=None) -> dict:
         from synthcore import stages
 
         with local_copy(run_storage(run_id) / REPORTS, upload=True) as reports:
-            return stages.baseline(conninfo(run["target_conn_id"]), run["schema"], reports / "baseline-pre.json")
+            return stages.baseline(
+                conninfo(run["target_conn_id"]), run["schema"], reports / "baseline-pre.json",
+                runs=params["baseline_runs"], warmup=1,
+            )  # fmt: skip
 
     @task
     def phase_2_indexes(run: dict) -> dict:
@@ -175,12 +178,15 @@ def synthetic_dataset() -> None:
         return stages.apply_indexes(conninfo(run["target_conn_id"]), run["schema"])
 
     @task
-    def baseline_after(run: dict, *, run_id=None) -> dict:
+    def baseline_after(run: dict, *, params=None, run_id=None) -> dict:
         from synthcore import stages
 
         with local_copy(run_storage(run_id) / REPORTS, upload=True) as reports:
             stages.warm(conninfo(run["target_conn_id"]), run["schema"], reports)
-            return stages.baseline(conninfo(run["target_conn_id"]), run["schema"], reports / "baseline-post.json")
+            return stages.baseline(
+                conninfo(run["target_conn_id"]), run["schema"], reports / "baseline-post.json",
+                runs=params["baseline_runs"], warmup=1,
+            )  # fmt: skip
 
     @task(retries=0)
     def compare(run: dict, *, run_id=None) -> dict:

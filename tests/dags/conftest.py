@@ -27,3 +27,21 @@ os.environ.update(
 )
 if str(DAGS) not in sys.path:
     sys.path.insert(0, str(DAGS))
+
+
+def airflow_connection(dsn: str) -> str:
+    """An Airflow connection (JSON, for an AIRFLOW_CONN_* variable) equal to a test server's libpq DSN."""
+    import json
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    parts = conninfo_to_dict(dsn)
+    return json.dumps(
+        {
+            "conn_type": "postgres",
+            "host": parts["host"],
+            "port": int(parts["port"]),
+            "login": parts["user"],
+            "schema": parts["dbname"],
+        }
+    )
