@@ -28,6 +28,7 @@ from synthdata_support import (
     SHAPE_PARAMS,
     START,
     TAGS,
+    WINDOW_END,
     approval_timeout,
     conninfo,
     default_args,
