@@ -132,8 +132,21 @@ DATASET_PARAMS = {
         title="Metrics pack",
         description="'latest' approved pack (else the built-in spec), 'builtin', or a pack URI (s3://… or file://…).",
     ),
+    "chunks": Param(
+        0,
+        type="integer",
+        minimum=0,
+        maximum=1024,
+        title="Chunks",
+        description="Mapped generate/load tasks; 0: about 1.25M messages each, at least SYNTHDATA_MIN_CHUNKS.",
+    ),
     "baseline_runs": Param(
-        11, type="integer", minimum=1, maximum=101, title="Baseline runs", description="EXPLAIN ANALYZE runs per query."
+        int(_env("SYNTHDATA_BASELINE_RUNS", "11")),
+        type="integer",
+        minimum=1,
+        maximum=101,
+        title="Baseline runs",
+        description="EXPLAIN ANALYZE runs per query.",
     ),
     "keep_dataset": Param(False, type="boolean", title="Keep dataset", description="Skip the teardown."),
     "target_conn_id": Param(
@@ -180,6 +193,11 @@ def conninfo(conn_id: str) -> str:
         **{k: extra[k] for k in _LIBPQ_EXTRAS if k in extra},
     }
     return make_conninfo(**{k: v for k, v in fields.items() if v not in (None, "")})
+
+
+def min_chunks() -> int:
+    """The deployment's least number of chunks per run (``SYNTHDATA_MIN_CHUNKS``: about its worker slots)."""
+    return int(_env("SYNTHDATA_MIN_CHUNKS", "1"))
 
 
 def variable(name: str, default: str | None = None) -> str:
