@@ -170,6 +170,8 @@ SHAPE_PARAMS = {
 }
 WINDOW_END = "{{ params.window_end or dag_run.run_after.isoformat() }}"
 """The sampler's window end, rendered per run."""
+PROD_SCHEMA = "{{ var.value.get('synthdata_prod_schema', 'public') }}"
+"""The schema holding production's chat tables (Variable ``synthdata_prod_schema``, default public)."""
 
 
 # -- connections -------------------------------------------------------------------------------------------------
@@ -332,6 +334,8 @@ def sampler_pod(task_id: str) -> Any:
             "{{ params.window_days }}",
             "--window-end",
             WINDOW_END,
+            "--schema",
+            PROD_SCHEMA,
             "--xcom-return",
             "/airflow/xcom/return.json",
         ],
