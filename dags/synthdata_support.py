@@ -246,8 +246,9 @@ def local_copy(remote: ObjectStoragePath, patterns: Sequence[str] = (), *, uploa
     with tempfile.TemporaryDirectory(prefix="synthdata-") as tmp:
         local = Path(tmp)
         if patterns and remote.exists():
+            prefix = remote.path.rstrip("/") + "/"
             for item in remote.rglob("*"):
-                relative = str(item.relative_to(remote))
+                relative = item.path.removeprefix(prefix)
                 if item.is_file() and any(fnmatch.fnmatch(relative, p) for p in patterns):
                     target = local / relative
                     target.parent.mkdir(parents=True, exist_ok=True)

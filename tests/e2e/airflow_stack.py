@@ -144,7 +144,7 @@ def running_airflow(home: Path, metadata_dsn: str, extra_env: dict[str, str]) ->
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for name, args in (
-            ("api-server", ["api-server", "--port", str(port), "--workers", "1"]),
+            ("api-server", ["api-server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]),
             ("scheduler", ["scheduler"]),
             ("dag-processor", ["dag-processor"]),
         ):

@@ -11,8 +11,11 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -62,9 +65,7 @@ def target(databases: PgServer) -> str:
 
 
 @pytest.fixture(scope="module")
-def stack(
-    databases: PgServer, target: str, s3: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[AirflowStack]:
+def stack(databases: PgServer, target: str, s3: dict[str, Any]) -> Iterator[AirflowStack]:
     prod = databases.create_database("production")
     seed_production(prod)
     aws = {
@@ -92,9 +93,10 @@ def stack(
     with running_server() as meta:
         meta.create_database("airflow")
         url = f"postgresql+psycopg://postgres@/airflow?host={meta.socket_dir}&port={meta.port}"
-        home = tmp_path_factory.mktemp("airflow-home")
+        home = Path(tempfile.mkdtemp(prefix="synthdata-e2e-airflow-"))
         with running_airflow(home, url, extra_env) as running:
             yield running
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def _hitl(stack: AirflowStack, run_id: str) -> dict[str, Any]:
