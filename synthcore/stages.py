@@ -159,10 +159,9 @@ def upload(s3_client: Any, pack: Path, bucket: str, prefix: str, kms_key_id: str
     if not kms_key_id or not bucket:
         raise InputError("upload needs a bucket and a KMS key id (SSE-KMS is mandatory)")
     data = Path(pack).read_bytes()
-    if sha256_hex(data) != approved_sha256:
-        raise PrivacyViolation(
-            f"{pack}: SHA-256 {sha256_hex(data)} is not the approved {approved_sha256}; not uploaded"
-        )
+    digest = sha256_hex(data)
+    if digest != approved_sha256:
+        raise PrivacyViolation(f"{pack}: SHA-256 {digest} is not the approved {approved_sha256}; nothing uploaded")
     require_clean(scan_pack_bytes(data, str(pack)))
     summary = pack_summary(pack)
     tags = urlencode({"retention-days": summary["retention_days"], "expires-at": summary["expires_at"][:10]})
