@@ -18,17 +18,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from moto.server import ThreadedMotoServer
 
 from synthcore import pg
 from synthcore.pgserver import PgServer, running_server
 from tests.dags.conftest import airflow_connection
-from tests.e2e.airflow_stack import AirflowStack, free_port, running_airflow, wait_for
+from tests.e2e.airflow_stack import AirflowStack, running_airflow, wait_for
 from tests.integration.sample.production_db import WINDOW_END, seed_production
+from tests.s3server import local_s3
 
 PACKS, RUNS = "synthdata-packs", "synthdata-runs"
 APPROVAL_SECONDS = 75
@@ -39,17 +38,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def s3() -> Iterator[dict[str, Any]]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    session = {"region_name": "us-east-1", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    client = boto3.client("s3", endpoint_url=endpoint, **session)
-    for bucket in (PACKS, RUNS):
-        client.create_bucket(Bucket=bucket)
-    key_id = boto3.client("kms", endpoint_url=endpoint, **session).create_key()["KeyMetadata"]["KeyId"]
-    yield {"client": client, "endpoint": endpoint, "kms_key_id": key_id}
-    server.stop()
+    with local_s3(PACKS, RUNS) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -7,31 +7,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from synthcore import stages
 from synthcore.errors import InputError, PrivacyViolation
 from synthcore.sample import SampleOptions
 from synthcore.sample.keyed_ids import AnonymizationKey
-from tests.e2e.airflow_stack import free_port
 from tests.integration.sample.production_db import WINDOW_END, seed_production
+from tests.s3server import local_s3
 
 BUCKET = "packs"
 
 
 @pytest.fixture(scope="module")
 def s3() -> Iterator[dict[str, Any]]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=(port := free_port()))
-    server.start()
-    session = {"region_name": "us-east-1", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    endpoint = f"http://127.0.0.1:{port}"
-    client = boto3.client("s3", endpoint_url=endpoint, **session)
-    client.create_bucket(Bucket=BUCKET)
-    key_id = boto3.client("kms", endpoint_url=endpoint, **session).create_key()["KeyMetadata"]["KeyId"]
-    yield {"client": client, "kms_key_id": key_id}
-    server.stop()
+    with local_s3(BUCKET) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +50,7 @@ def test_upload_is_encrypted_tagged_and_only_of_the_approved_bytes(
 ) -> None:
     client, kms = s3["client"], s3["kms_key_id"]
     pack = stages.materialize_pack(documents, tmp_path)
-    with pytest.raises(PrivacyViolation, match="is not the approved 0{64}; nothing uploaded"):
+    with pytest.raises(PrivacyViolation, match=r"is not the approved 0{64}; nothing uploaded"):
         stages.upload(client, pack, BUCKET, "p", kms, "0" * 64)
     with pytest.raises(InputError, match="SSE-KMS is mandatory"):
         stages.upload(client, pack, BUCKET, "p", "", documents["summary"]["pack_sha256"])
