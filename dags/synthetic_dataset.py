@@ -216,7 +216,7 @@ def synthetic_dataset() -> None:
 
         names = ["calibrate", "finalize", "verify", "warm", "fidelity", "baseline_before", "compare", "drop_schema"]
         results = {name: ti.xcom_pull(task_ids=name) for name in names}
-        results["loads"] = ti.xcom_pull(task_ids="chunk.load")
+        results["loads"] = ti.xcom_pull(task_ids=["chunk.load"])  # a list: one summary per mapped chunk
         with local_copy(run_storage(run_id) / REPORTS, upload=True) as reports:
             written = stages.run_report(reports / "run-report.json", results)
         print(f"synthdata run report: {written['markdown']} (storage: {run_storage(run_id)})")

@@ -22,14 +22,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from synthcore import pg
+from synthcore import pg, stages
 from synthcore.pgserver import PgServer, running_server
+from synthcore.spec.distribution import DistributionSpec
+from synthcore.spec.io import load_model
 from tests.dags.conftest import airflow_connection
 from tests.e2e.airflow_stack import AirflowStack, running_airflow, wait_for
-from tests.integration.sample.production_db import WINDOW_END, seed_production
 from tests.s3server import local_s3
 
 PACKS, RUNS = "synthdata-packs", "synthdata-runs"
+PROD_SCHEMA = "stand_in_production"
 APPROVAL_SECONDS = 75
 SHAPE, DATASET = "prod_shape_extraction", "synthetic_dataset"
 
@@ -56,8 +58,12 @@ def target(databases: PgServer) -> str:
 
 @pytest.fixture(scope="module")
 def stack(databases: PgServer, target: str, s3: dict[str, Any]) -> Iterator[AirflowStack]:
+    # the stand-in production is the built-in spec's ci dataset, as in `synthcore run` (the sampler's own tests use a
+    # hand-built production full of canaries)
     prod = databases.create_database("production")
-    seed_production(prod)
+    with tempfile.TemporaryDirectory() as tmp:
+        stages.generate(Path(tmp) / "data", "ci", "e2e-production")
+        stages.load(prod, Path(tmp) / "data", PROD_SCHEMA, Path(tmp) / "runs")
     aws = {
         "conn_type": "aws",
         "login": "testing",
@@ -79,6 +85,7 @@ def stack(databases: PgServer, target: str, s3: dict[str, Any]) -> Iterator[Airf
         "AIRFLOW_VAR_SYNTHDATA_PACK_BUCKET": PACKS,
         "AIRFLOW_VAR_SYNTHDATA_KMS_KEY_ID": s3["kms_key_id"],
         "AIRFLOW_VAR_SYNTHDATA_STORAGE": f"s3://{RUNS}/synthdata",
+        "AIRFLOW_VAR_SYNTHDATA_PROD_SCHEMA": PROD_SCHEMA,
     }
     with running_server() as meta:
         meta.create_database("airflow")
@@ -116,7 +123,8 @@ def _pack_objects(s3: dict[str, Any]) -> list[str]:
 
 
 def _shape_run(stack: AirflowStack) -> str:
-    return stack.trigger(SHAPE, {"window_end": WINDOW_END.isoformat()})
+    window = load_model(DistributionSpec, stages.DEFAULT_SPEC).time
+    return stack.trigger(SHAPE, {"window_end": window.window_end.isoformat(), "window_days": window.window_days})
 
 
 def _overlap(intervals: list[tuple[datetime, datetime]]) -> bool:
@@ -128,9 +136,10 @@ def _interval(ti: dict[str, Any]) -> tuple[datetime, datetime]:
     return datetime.fromisoformat(ti["start_date"]), datetime.fromisoformat(ti["end_date"])
 
 
-def _generation_report(s3: dict[str, Any], run_id: str) -> dict[str, Any]:
+def _stored(s3: dict[str, Any], run_id: str, path: str) -> dict[str, Any]:
+    """A JSON file of a run in the S3 storage."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
-    body = s3["client"].get_object(Bucket=RUNS, Key=f"synthdata/runs/{safe}/data/generation-report.json")["Body"]
+    body = s3["client"].get_object(Bucket=RUNS, Key=f"synthdata/runs/{safe}/{path}")["Body"]
     return dict(json.loads(body.read()))
 
 
@@ -186,12 +195,14 @@ def test_approved_pack_is_uploaded_encrypted_and_triggers_a_dataset_that_survive
     assert _overlap([_interval(t) for t in generated()]) or _overlap([_interval(t) for t in loads])
     calibrated = _xcom(stack, DATASET, dataset_run, "calibrate")
     assert calibrated["metrics_pack"] == uploaded["pack_uri"] and calibrated["seed_derived"] is True
-    expected = {t: s["rows"] for t, s in _generation_report(s3, dataset_run)["tables"].items()}
-    report = _xcom(stack, DATASET, dataset_run, "run_report")
-    assert report and _xcom(stack, DATASET, dataset_run, "drop_schema")["dropped"] is True
-    finalized = _xcom(stack, DATASET, dataset_run, "finalize")
-    assert finalized["finalized"] is True and expected["messages"] == 50_000
-    assert sum(t["rows"]["messages"] for t in _xcom(stack, DATASET, dataset_run, "chunk.load")) == 50_000
+    expected = {t: s["rows"] for t, s in _stored(s3, dataset_run, "data/generation-report.json")["tables"].items()}
+    report = _stored(s3, dataset_run, "reports/run-report.json")
+    assert report["drop_schema"]["dropped"] is True and report["finalize"]["finalized"] is True
+    assert expected["messages"] == 50_000 and len(report["loads"]) == 3
+    # verify's row-count checks compare every table with the generation report: exact counts across the retries
+    integrity = _stored(s3, dataset_run, "reports/integrity-report.json")
+    counts = {c["name"]: c for c in integrity["checks"] if c["name"].startswith("row_count_")}
+    assert len(counts) == len(expected) and all(c["passed"] for c in counts.values()), counts
 
 
 def test_rejected_and_unanswered_packs_upload_nothing(stack: AirflowStack, s3: dict[str, Any]) -> None:
