@@ -19,7 +19,6 @@ approves, exports it. Nothing row-level, no identifier, token or free text ever 
 
 from __future__ import annotations
 
-from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import dag, task
 from synthdata_support import (
     APPROVED_PACK,
@@ -30,6 +29,7 @@ from synthdata_support import (
     START,
     TAGS,
     WINDOW_END,
+    PrivacyApproval,
     approval_timeout,
     conninfo,
     default_args,
@@ -89,7 +89,7 @@ def prod_shape_extraction() -> None:
         summary.pop("pack")
         return summary
 
-    approval = ApprovalOperator(
+    approval = PrivacyApproval(
         task_id="privacy_officer_approval",
         subject="Approve the export of metrics pack {{ ti.xcom_pull(task_ids='scan')['pack_sha256'][:16] }}",
         body="{{ ti.xcom_pull(task_ids='scan')['approval_body'] }}",
@@ -123,10 +123,9 @@ def prod_shape_extraction() -> None:
 
     @task(trigger_rule="all_done", retries=0)
     def decision(*, ti=None) -> dict:
-        answer = ti.xcom_pull(task_ids="privacy_officer_approval") or {}
+        answer = ti.xcom_pull(task_ids="privacy_officer_approval", key="decision") or {}
         uploaded = ti.xcom_pull(task_ids="upload")
-        chosen = (answer.get("chosen_options") or ["no answer"])[0]
-        by = (answer.get("responded_by_user") or {}).get("id")
+        chosen, by = answer.get("chosen") or "no answer", answer.get("responded_by")
         if uploaded:
             outcome = f"approved by {by}; uploaded to {uploaded['pack_uri']}"
         elif chosen == "Reject":

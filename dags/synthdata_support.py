@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import Asset, ObjectStoragePath, Param
 from airflow.sdk.definitions.retry_policy import ExceptionRetryPolicy, RetryAction, RetryRule
 
@@ -271,6 +272,29 @@ def read_uri(uri: str, directory: Path) -> Path:
     with source.open("rb") as src, target.open("wb") as dst:
         shutil.copyfileobj(src, dst)
     return target
+
+
+# -- the privacy officer's approval -------------------------------------------------------------------------------
+
+
+class PrivacyApproval(ApprovalOperator):  # type: ignore[misc]
+    """An ApprovalOperator that also records the answer (choice, who, when) as XCom ``decision``.
+
+    Airflow's ApprovalOperator returns nothing on Reject (it skips downstream instead), so the decision is pushed
+    before that, for the run to show whether a pack was approved, rejected (by whom) or timed out.
+    """
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        """Record the answer, then let ApprovalOperator proceed or skip downstream."""
+        if "error" not in event:
+            by = event.get("responded_by_user") or {}
+            answer = {
+                "chosen": (event.get("chosen_options") or [None])[0],
+                "responded_by": by.get("id"),
+                "responded_at": str(event.get("responded_at")),
+            }
+            context["ti"].xcom_push(key="decision", value=answer)
+        return super().execute_complete(context, event)
 
 
 # -- the sampler pod ---------------------------------------------------------------------------------------------

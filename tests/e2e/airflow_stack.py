@@ -80,6 +80,19 @@ class AirflowStack:
             )
         )
 
+    def failures(self, dag_id: str, run_id: str) -> list[str]:
+        """The ``synthdata task failed`` lines the run's task logs hold (for assertion messages)."""
+        safe = (
+            run_id.replace(":", "_")
+            if not (self.home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}").exists()
+            else run_id
+        )
+        logs = self.home / "logs" / f"dag_id={dag_id}" / f"run_id={safe}"
+        return [
+            line[:600] for f in sorted(logs.rglob("*.log")) for line in f.read_text(errors="replace").splitlines()
+            if "synthdata task failed" in line
+        ]  # fmt: skip
+
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         reply = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 1000})
         return list(reply.json()["task_instances"])

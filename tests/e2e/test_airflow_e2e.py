@@ -187,7 +187,7 @@ def test_approved_pack_is_uploaded_encrypted_and_triggers_a_dataset_that_survive
         timeout=180,
     )
     databases.start()
-    assert stack.wait_run(DATASET, dataset_run, timeout=900) == "success"
+    assert stack.wait_run(DATASET, dataset_run, timeout=900) == "success", stack.failures(DATASET, dataset_run)
 
     tis = _states(stack, DATASET, dataset_run)
     loads = [t for (task, _), t in tis.items() if task == "chunk.load"]
