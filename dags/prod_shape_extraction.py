@@ -26,7 +26,6 @@ from synthdata_support import (
     PROD_CONN_ID,
     PROD_SCHEMA,
     SHAPE_PARAMS,
-    START,
     TAGS,
     WINDOW_END,
     PrivacyApproval,
@@ -44,7 +43,6 @@ from synthdata_support import (
 @dag(
     dag_id="prod_shape_extraction",
     schedule=None,
-    start_date=START,
     catchup=False,
     params=SHAPE_PARAMS,
     tags=[*TAGS, "production-boundary"],
@@ -133,7 +131,9 @@ def prod_shape_extraction() -> None:
                 f"rejected by {by}; nothing uploaded" if by else "timed out (rejected by default); nothing uploaded"
             )
         else:
-            outcome = "not approved (an earlier task failed); nothing uploaded"
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException("no decision: an earlier task failed (see its log); nothing was uploaded")
         print(f"synthdata decision: {outcome}")
         return {"decision": chosen, "responded_by": by, "outcome": outcome, "uploaded": bool(uploaded)}
 

@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,6 @@ from synthcore import errors
 
 log = logging.getLogger("synthdata")
 
-START = datetime(2026, 1, 1, tzinfo=UTC)
 TAGS = ["synthdata"]
 LOAD_POOL = "pg_load"
 APPROVED_PACK = Asset(name="synthdata_approved_metrics_pack", uri="synthdata://metrics-pack/approved")

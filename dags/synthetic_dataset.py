@@ -22,7 +22,6 @@ from synthdata_support import (
     APPROVED_PACK,
     DATASET_PARAMS,
     LOAD_POOL,
-    START,
     TAGS,
     conninfo,
     default_args,
@@ -46,7 +45,6 @@ def _chunk_files(chunk: int) -> list[str]:
     schedule=AssetOrTimeSchedule(
         timetable=CronTriggerTimetable("0 3 1 1,4,7,10 *", timezone="UTC"), assets=APPROVED_PACK
     ),
-    start_date=START,
     catchup=False,
     params=DATASET_PARAMS,
     default_args=default_args(),

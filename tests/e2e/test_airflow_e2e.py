@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from synthcore import pg, stages
+from synthcore.load.schema import default_schema_name
 from synthcore.pgserver import PgServer, running_server
 from synthcore.spec.distribution import DistributionSpec
 from synthcore.spec.io import load_model
@@ -57,7 +58,9 @@ def target(databases: PgServer) -> str:
 
 
 @pytest.fixture(scope="module")
-def stack(databases: PgServer, target: str, s3: dict[str, Any]) -> Iterator[AirflowStack]:
+def stack(
+    databases: PgServer, target: str, s3: dict[str, Any], request: pytest.FixtureRequest
+) -> Iterator[AirflowStack]:
     # the stand-in production is the built-in spec's ci dataset, as in `synthcore run` (the sampler's own tests use a
     # hand-built production full of canaries)
     prod = databases.create_database("production")
@@ -91,9 +94,13 @@ def stack(databases: PgServer, target: str, s3: dict[str, Any]) -> Iterator[Airf
         meta.create_database("airflow")
         url = f"postgresql+psycopg://postgres@/airflow?host={meta.socket_dir}&port={meta.port}"
         home = Path(tempfile.mkdtemp(prefix="synthdata-e2e-airflow-"))
+        failed_before = request.session.testsfailed
         with running_airflow(home, url, extra_env) as running:
             yield running
-        shutil.rmtree(home, ignore_errors=True)
+        if request.session.testsfailed == failed_before:
+            shutil.rmtree(home, ignore_errors=True)
+        else:
+            print(f"Airflow home with every log kept for inspection: {home}")
 
 
 def _hitl(stack: AirflowStack, run_id: str) -> dict[str, Any]:
@@ -256,5 +263,6 @@ def test_a_failed_integrity_check_fails_the_run_without_retries(
     assert tis[("verify", -1)]["state"] == "failed" and tis[("verify", -1)]["try_number"] == 1
     assert tis[("warm", -1)]["state"] == "upstream_failed"
     assert tis[("drop_schema", -1)]["state"] == "success"  # the teardown still ran
+    schema = default_schema_name("ci", "e2e-broken")
     with pg.connect(target, application_name="e2e-check") as conn:
-        assert conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'synth_%'").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", [schema]).fetchone()[0] == 0
