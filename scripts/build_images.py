@@ -147,6 +147,7 @@ def engine() -> Iterator[docker.DockerClient]:
         yield client
     finally:
         if client is not None:
+            _prune(client)
             client.close()
         proc.terminate()
         try:
@@ -159,6 +160,17 @@ def engine() -> Iterator[docker.DockerClient]:
         for left in leftovers:  # dockerd leaves empty state folders behind; remove those it created
             if not any(p.is_file() or p.is_socket() for p in left.rglob("*")):
                 shutil.rmtree(left, ignore_errors=True)
+
+
+def _prune(client: docker.DockerClient) -> None:
+    """Keep the private engine's store small: drop superseded synthdata tags and dangling images."""
+    with contextlib.suppress(DockerException):
+        for name in (SAMPLER, AIRFLOW):
+            current = set(image_tags(name))
+            for image in client.images.list(name=name):
+                for tag in set(image.tags) - current:
+                    client.images.remove(tag)
+        client.images.prune(filters={"dangling": True})
 
 
 def _started_client(proc: subprocess.Popen[bytes], run: Path) -> docker.DockerClient:

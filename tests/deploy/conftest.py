@@ -3,31 +3,16 @@ sampler image built once per session, and a summary line with the image's size a
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.deploy.tools import ROOT, build_images, get_helm
+
 _BUILT: list[str] = []
-
-
-def _script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-build_images = _script("build_images")
-get_helm = _script("get_helm")
 
 
 @pytest.fixture(scope="session")
