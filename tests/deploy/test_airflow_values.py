@@ -4,35 +4,22 @@ the synthdata-prod companion chart and the DAG's names."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-VALUES = ROOT / "helm" / "airflow"
-PROD_CHART = yaml.safe_load((ROOT / "helm" / "synthdata-prod" / "values.yaml").read_text())
+from tests.deploy.values import PROD_CHART, airflow_env, airflow_values
+
 ENVIRONMENTS = ["dev", "staging", "prod"]
 # Keys whose value, if present in values, would be a secret itself rather than a reference to one.
 SECRET_KEYS = {"password", "fernetkey", "webserversecretkey", "apisecretkey", "jwtsecret", "sql_alchemy_conn",
                "connection", "sshkey", "token", "aws_secret_access_key", "secret_key", "data"}  # fmt: skip
 
 
-def _merge(base: Any, override: Any) -> Any:
-    """Helm's -f layering: maps merge key by key, anything else (lists included) is replaced."""
-    if not (isinstance(base, dict) and isinstance(override, dict)):
-        return override
-    merged = dict(base)
-    for key, value in override.items():
-        merged[key] = _merge(base[key], value) if key in base else value
-    return merged
-
-
 @pytest.fixture(params=ENVIRONMENTS)
 def merged(request) -> tuple[str, dict]:
-    base = yaml.safe_load((VALUES / "values.yaml").read_text())
-    return request.param, _merge(base, yaml.safe_load((VALUES / f"values-{request.param}.yaml").read_text()))
+    return request.param, airflow_values(request.param)
 
 
 def _walk(node: Any, path: str = ""):
@@ -44,10 +31,6 @@ def _walk(node: Any, path: str = ""):
             yield from _walk(value, f"{path}[{i}]")
     else:
         yield path, node
-
-
-def _env(values: dict) -> dict[str, str]:
-    return {e["name"]: e["value"] for e in values["env"]}
 
 
 def test_kubernetes_executor_airflow_3_and_dags_in_the_image(merged):
@@ -71,7 +54,9 @@ def test_connections_come_from_secrets(merged):
     _, values = merged
     envs = {entry["envName"] for entry in values["secret"]}
     assert {"AIRFLOW_CONN_SYNTHDATA_TARGET", "AIRFLOW_CONN_AWS_DEFAULT"} <= envs
-    assert not [name for name in _env(values) if name.startswith("AIRFLOW_CONN_")]
+    assert not [name for name in airflow_env(values) if name.startswith("AIRFLOW_CONN_")]
+    for entry in yaml.safe_load(values.get("extraEnvFrom") or "[]") or []:
+        assert set(entry) == {"secretRef"}  # whole secrets by name, never inline values
 
 
 def test_load_pool_is_created(merged):
@@ -99,20 +84,25 @@ def test_worker_pod_template_is_bounded_and_non_root(merged):
 
 
 def test_matches_the_prod_chart_and_the_dag(merged):
-    _, values = merged
+    env_name, values = merged
     assert values["workers"]["serviceAccount"]["name"] in PROD_CHART["airflow"]["serviceAccounts"]
-    env = _env(values)
-    assert env["AIRFLOW_VAR_SYNTHDATA_PROD_NAMESPACE"] == PROD_CHART["namespace"]["name"]
-    image = env["AIRFLOW_VAR_SYNTHDATA_SAMPLER_IMAGE"].rsplit("/", 1)[-1]
-    assert image.split(":")[0] == "synthdata-sampler"
+    env = airflow_env(values)
+    assert env["SYNTHDATA_PROD_NAMESPACE"] == PROD_CHART["namespace"]["name"]
+    assert env["SYNTHDATA_SAMPLER_SERVICE_ACCOUNT"] == PROD_CHART["sampler"]["serviceAccountName"]
+    assert env["SYNTHDATA_PROD_DB_SECRET"] == PROD_CHART["secrets"]["database"]["name"]
+    assert env["SYNTHDATA_KEY_SECRET"] == PROD_CHART["secrets"]["anonymizationKey"]["name"]
+    assert env["SYNTHDATA_SAMPLER_IMAGE"].rsplit("/", 1)[-1].split(":")[0] == "synthdata-sampler"
+    assert env["SYNTHDATA_SAMPLER_MODE"] == ("local" if env_name == "dev" else "kubernetes")
+    assert env_name in env["AIRFLOW_VAR_SYNTHDATA_PACK_BUCKET"] and env_name in env["AIRFLOW_VAR_SYNTHDATA_STORAGE"]
+    assert env["AIRFLOW_VAR_SYNTHDATA_KMS_KEY_ID"].startswith("arn:aws:kms:")  # a key ARN: the bucket policy pins it
 
 
 def test_privacy_officers_have_their_own_accounts(merged):
     _, values = merged
     core = values["config"]["core"]
     users = dict(u.split(":") for u in core["simple_auth_manager_users"].split(","))
-    officers = [name for name, role in users.items() if name.startswith("privacy-officer")]
-    assert len(officers) >= 2 and {users[o] for o in officers} == {"user"}
+    officers = [item.split(":")[0] for item in airflow_env(values)["SYNTHDATA_PRIVACY_OFFICERS"].split(",")]
+    assert len(officers) >= 2 and {users.get(o) for o in officers} == {"user"}  # the DAG's approvers can log in
     assert core["simple_auth_manager_all_admins"] == "False"  # "True" would let anyone approve a pack
     (mount,) = [m for m in values["apiServer"]["extraVolumeMounts"] if m["name"] == "auth-passwords"]
     assert core["simple_auth_manager_passwords_file"].startswith(mount["mountPath"] + "/") and mount["readOnly"]

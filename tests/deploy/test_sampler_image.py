@@ -66,36 +66,43 @@ def test_sampler_path_has_no_pipeline_or_airflow_packages(docker_client, sampler
 
 
 def test_real_sample_from_inside_the_container(docker_client, sampler_image, pg_server, tmp_path):
+    """Run as the DAG runs it: DSN and key from the environment, pack under /work, hand-over on the XCom path."""
     dsn = pg_server.create_database("production_image")
     canaries = seed_production(dsn)
-    out = _writable(tmp_path / "work")
-    container_dsn = f"host=/run/postgresql port={pg_server.port} user=postgres dbname=production_image"
+    out, xcom = _writable(tmp_path / "work"), _writable(tmp_path / "xcom")
     volumes = {
         str(pg_server.socket_dir): {"bind": "/run/postgresql", "mode": "rw"},
         str(out): {"bind": "/work", "mode": "rw"},
+        str(xcom): {"bind": "/airflow/xcom", "mode": "rw"},
     }
-    command = ["--dsn", container_dsn, "--out", "/work/pack.json", "--window-end", "2026-06-30"]
-    code, log = _run(docker_client, sampler_image, command, volumes=volumes, environment={"ANONYMIZATION_SALT": SECRET})
+    environment = {
+        "SYNTH_SAMPLE_DSN": f"host=/run/postgresql port={pg_server.port} user=postgres dbname=production_image",
+        "ANONYMIZATION_SALT": SECRET,
+    }
+    command = ["--out", "/work/pack.json", "--window-end", "2026-06-30", "--xcom-return", "/airflow/xcom/return.json"]
+    code, log = _run(docker_client, sampler_image, command, volumes=volumes, environment=environment)
     assert code == 0, log
 
     pack, manifest = out / "pack.json", out / "pack_mapping.json"
     assert pack.stat().st_uid == UID  # written by the image's non-root user
     assert json.loads(manifest.read_text())["pack_sha256"] == sha256_hex(pack.read_bytes())
+    handover = json.loads((xcom / "return.json").read_text())
+    assert handover["summary"]["pack_sha256"] == sha256_hex(pack.read_bytes())
+    assert (handover["pack"], handover["manifest"]) == (pack.read_text(), manifest.read_text())
     assert scan_pack_file(pack).clean
-    code, log = _run(
-        docker_client, sampler_image, ["/work/pack.json"], entrypoint=["synthcore", "scan"], volumes=volumes
-    )
+    scan = ["synthcore", "scan"]
+    code, log = _run(docker_client, sampler_image, ["/work/pack.json"], entrypoint=scan, volumes=volumes)
     assert code == 0, log
-    exported = (pack.read_text() + manifest.read_text()).lower()
+    exported = (pack.read_text() + manifest.read_text() + log).lower()
     assert not [c for c in canaries if c.lower() in exported]
-    assert SECRET.lower() not in exported
+    assert SECRET.lower() not in exported and SECRET.lower() not in (xcom / "return.json").read_text().lower()
 
 
 def test_sampler_without_key_fails_closed_and_writes_nothing(docker_client, sampler_image, pg_server, tmp_path):
     out = _writable(tmp_path / "work")
     command = ["--dsn", f"host=/run/postgresql port={pg_server.port} user=postgres", "--out", "/work/pack.json"]
     volumes = {str(pg_server.socket_dir): {"bind": "/run/postgresql", "mode": "rw"}, str(out): {"bind": "/work"}}
-    code, log = _run(docker_client, sampler_image, command, volumes=volumes)
+    code, log = _run(docker_client, sampler_image, command, volumes=volumes)  # no ANONYMIZATION_SALT
     assert code != 0 and "ANONYMIZATION_SALT" in log
     assert list(out.iterdir()) == []
 
