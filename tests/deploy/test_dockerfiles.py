@@ -59,3 +59,11 @@ def test_airflow_build_refuses_a_base_without_digest(ref):
 def test_build_context_is_limited_to_the_staged_files():
     lines = [line for line in (ROOT / ".dockerignore").read_text().splitlines() if line and line[0] != "#"]
     assert lines[0] == "**" and all(line.startswith("!") or "__pycache__" in line for line in lines[1:])
+
+
+def test_build_command_rejects_an_undigested_airflow_base_before_starting_anything():
+    script = ROOT / "scripts" / "build_images.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--airflow-base", "apache/airflow:3.3.2"], capture_output=True, text=True
+    )
+    assert result.returncode == 2 and "by digest" in result.stderr and not result.stdout

@@ -1,4 +1,4 @@
-"""The deployment scripts under scripts/ (not a package), loaded once as modules for the tests."""
+"""scripts/build_images.py (scripts/ is not a package), loaded once as a module for the tests."""
 
 from __future__ import annotations
 
@@ -20,4 +20,3 @@ def _script(name: str) -> ModuleType:
 
 
 build_images = _script("build_images")
-get_helm = _script("get_helm")
