@@ -29,9 +29,9 @@ def _engine_must_run() -> bool:
     return os.geteuid() == 0 and shutil.which("apt-get") is not None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def docker_client() -> Iterator[object]:
-    """A Docker client; the engine is started for the session (and stopped after it) if none answers."""
+    """A Docker client; if no engine answers, one is started for the module using it and stopped after it."""
     try:
         with build_images.engine() as client:
             yield client
@@ -41,7 +41,7 @@ def docker_client() -> Iterator[object]:
         pytest.skip(f"no container engine can be started on this machine: {exc}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def sampler_image(docker_client: object) -> str:
     """Tag of the sampler image built from this checkout (layer cache kept in .tools/docker)."""
     built = build_images.build_sampler(docker_client)
