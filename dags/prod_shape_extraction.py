@@ -25,6 +25,7 @@ from synthdata_support import (
     APPROVED_PACK,
     AWS_CONN_ID,
     PROD_CONN_ID,
+    PROD_SCHEMA,
     SHAPE_PARAMS,
     START,
     TAGS,
@@ -59,7 +60,7 @@ def prod_shape_extraction() -> None:
     else:
 
         @task(task_id="sample", retries=1)
-        def sample_locally(window_end: str, *, params=None) -> dict:
+        def sample_locally(window_end: str, schema: str, *, params=None) -> dict:
             import tempfile
             from datetime import datetime
             from pathlib import Path
@@ -69,12 +70,12 @@ def prod_shape_extraction() -> None:
             from synthcore.sample.keyed_ids import AnonymizationKey
 
             key = AnonymizationKey(variable("synthdata_anonymization_key").encode())
-            options = SampleOptions(params["window_days"], datetime.fromisoformat(window_end))
+            options = SampleOptions(params["window_days"], datetime.fromisoformat(window_end), schema=schema)
             with tempfile.TemporaryDirectory() as tmp:
                 summary = stages.sample(conninfo(PROD_CONN_ID), Path(tmp) / "pack.json", key, options)
                 return stages.sampled_documents(summary)
 
-        sampled = sample_locally(WINDOW_END)
+        sampled = sample_locally(WINDOW_END, PROD_SCHEMA)
 
     @task(retries=0)
     def scan(documents: dict) -> dict:

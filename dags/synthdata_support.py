@@ -132,8 +132,21 @@ DATASET_PARAMS = {
         title="Metrics pack",
         description="'latest' approved pack (else the built-in spec), 'builtin', or a pack URI (s3://… or file://…).",
     ),
+    "chunks": Param(
+        0,
+        type="integer",
+        minimum=0,
+        maximum=1024,
+        title="Chunks",
+        description="Mapped generate/load tasks; 0: about 1.25M messages each, at least SYNTHDATA_MIN_CHUNKS.",
+    ),
     "baseline_runs": Param(
-        11, type="integer", minimum=1, maximum=101, title="Baseline runs", description="EXPLAIN ANALYZE runs per query."
+        int(_env("SYNTHDATA_BASELINE_RUNS", "11")),
+        type="integer",
+        minimum=1,
+        maximum=101,
+        title="Baseline runs",
+        description="EXPLAIN ANALYZE runs per query.",
     ),
     "keep_dataset": Param(False, type="boolean", title="Keep dataset", description="Skip the teardown."),
     "target_conn_id": Param(
@@ -157,6 +170,8 @@ SHAPE_PARAMS = {
 }
 WINDOW_END = "{{ params.window_end or dag_run.run_after.isoformat() }}"
 """The sampler's window end, rendered per run."""
+PROD_SCHEMA = "{{ var.value.get('synthdata_prod_schema', 'public') }}"
+"""The schema holding production's chat tables (Variable ``synthdata_prod_schema``, default public)."""
 
 
 # -- connections -------------------------------------------------------------------------------------------------
@@ -180,6 +195,11 @@ def conninfo(conn_id: str) -> str:
         **{k: extra[k] for k in _LIBPQ_EXTRAS if k in extra},
     }
     return make_conninfo(**{k: v for k, v in fields.items() if v not in (None, "")})
+
+
+def min_chunks() -> int:
+    """The deployment's least number of chunks per run (``SYNTHDATA_MIN_CHUNKS``: about its worker slots)."""
+    return int(_env("SYNTHDATA_MIN_CHUNKS", "1"))
 
 
 def variable(name: str, default: str | None = None) -> str:
@@ -226,8 +246,9 @@ def local_copy(remote: ObjectStoragePath, patterns: Sequence[str] = (), *, uploa
     with tempfile.TemporaryDirectory(prefix="synthdata-") as tmp:
         local = Path(tmp)
         if patterns and remote.exists():
+            prefix = remote.path.rstrip("/") + "/"
             for item in remote.rglob("*"):
-                relative = str(item.relative_to(remote))
+                relative = item.path.removeprefix(prefix)
                 if item.is_file() and any(fnmatch.fnmatch(relative, p) for p in patterns):
                     target = local / relative
                     target.parent.mkdir(parents=True, exist_ok=True)
@@ -315,6 +336,8 @@ def sampler_pod(task_id: str) -> Any:
             "{{ params.window_days }}",
             "--window-end",
             WINDOW_END,
+            "--schema",
+            PROD_SCHEMA,
             "--xcom-return",
             "/airflow/xcom/return.json",
         ],

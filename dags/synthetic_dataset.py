@@ -27,6 +27,7 @@ from synthdata_support import (
     conninfo,
     default_args,
     local_copy,
+    min_chunks,
     read_uri,
     run_deadline,
     run_storage,
@@ -81,11 +82,13 @@ def synthetic_dataset() -> None:
         }
 
     @task
-    def plan(run: dict, *, run_id=None) -> list[dict]:
+    def plan(run: dict, *, params=None, run_id=None) -> list[dict]:
         from synthcore import stages
 
         with local_copy(run_storage(run_id), ["spec.json"]) as work:
-            return stages.plan_chunks(run["band"], run["seed"], work / run["spec"])
+            return stages.plan_chunks(
+                run["band"], run["seed"], work / run["spec"], chunks=params["chunks"] or None, min_chunks=min_chunks()
+            )
 
     @task_group(group_id="chunk")
     def chunk_pipeline(run: dict, chunk: dict) -> None:

@@ -159,10 +159,9 @@ def upload(s3_client: Any, pack: Path, bucket: str, prefix: str, kms_key_id: str
     if not kms_key_id or not bucket:
         raise InputError("upload needs a bucket and a KMS key id (SSE-KMS is mandatory)")
     data = Path(pack).read_bytes()
-    if sha256_hex(data) != approved_sha256:
-        raise PrivacyViolation(
-            f"{pack}: SHA-256 {sha256_hex(data)} is not the approved {approved_sha256}; not uploaded"
-        )
+    digest = sha256_hex(data)
+    if digest != approved_sha256:
+        raise PrivacyViolation(f"{pack}: SHA-256 {digest} is not the approved {approved_sha256}; nothing uploaded")
     require_clean(scan_pack_bytes(data, str(pack)))
     summary = pack_summary(pack)
     tags = urlencode({"retention-days": summary["retention_days"], "expires-at": summary["expires_at"][:10]})
@@ -228,8 +227,12 @@ def builtin_spec(out: Path) -> Summary:
     return {"spec": str(out), "calibrated": False, "source": "built-in specs/distribution-spec.json"}
 
 
-def plan_chunks(band: str, seed: str, spec: Path = DEFAULT_SPEC, chunks: int | None = None) -> list[Summary]:
+def plan_chunks(
+    band: str, seed: str, spec: Path = DEFAULT_SPEC, chunks: int | None = None, min_chunks: int = 1
+) -> list[Summary]:
     """The chunks a dataset is generated and loaded in: one small dict per chunk, for dynamic task mapping.
+
+    ``chunks`` None: about 1.25M messages per chunk, at least ``min_chunks`` (and at most one per block).
 
     Raises:
         SpecError: the spec is invalid.
@@ -241,7 +244,7 @@ def plan_chunks(band: str, seed: str, spec: Path = DEFAULT_SPEC, chunks: int | N
     from synthcore.spec.io import load_model
 
     plan = build_plan(load_model(DistributionSpec, spec), resolve_counts(parse_band(band)), seed)
-    total = chunks or plan.default_chunks()
+    total = chunks or min(max(plan.default_chunks(), min_chunks), plan.conversation_blocks)
     plan.chunk_blocks(0, total)  # validates the chunk count
     return [{"chunk": c, "chunks": total, "label": f"{band}/{seed} chunk {c + 1} of {total}"} for c in range(total)]
 

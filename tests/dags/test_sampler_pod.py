@@ -31,7 +31,7 @@ def monkeypatch_module():
 
 
 def test_pod_runs_the_sampler_image_in_the_prod_namespace(pod: dict) -> None:
-    from synthdata_support import WINDOW_END
+    from synthdata_support import PROD_SCHEMA, WINDOW_END
 
     spec = pod["spec"]
     assert pod["metadata"]["namespace"] == "prod-chat"
@@ -40,7 +40,7 @@ def test_pod_runs_the_sampler_image_in_the_prod_namespace(pod: dict) -> None:
     assert [base["name"], sidecar["name"]] == ["base", "airflow-xcom-sidecar"]
     assert base["image"] == "registry.example/synthdata-sampler:1.2.3"
     assert base["command"] == ["synthcore"] and base["args"][:3] == ["sample", "--out", "/work/pack.json"]
-    assert base["args"][-2:] == ["--xcom-return", "/airflow/xcom/return.json"]
+    assert base["args"][-4:] == ["--schema", PROD_SCHEMA, "--xcom-return", "/airflow/xcom/return.json"]
     assert base["args"][3:7] == ["--window-days", "{{ params.window_days }}", "--window-end", WINDOW_END]
 
 
