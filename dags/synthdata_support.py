@@ -345,6 +345,7 @@ def sampler_pod(task_id: str) -> Any:
     return KubernetesPodOperator(
         task_id=task_id,
         name="synthdata-sampler",
+        labels={"app.kubernetes.io/name": "synthdata-sampler"},  # selected by the prod namespace's egress policy
         namespace=_env("SYNTHDATA_PROD_NAMESPACE", "synthdata-prod"),
         image=_env("SYNTHDATA_SAMPLER_IMAGE", "synthdata-sampler:latest"),
         service_account_name=_env("SYNTHDATA_SAMPLER_SERVICE_ACCOUNT", "synthdata-sampler"),
