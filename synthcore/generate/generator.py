@@ -39,7 +39,8 @@ CHUNK_REPORTS = "_chunks"
 SPEC_COPY = "distribution-spec.json"
 
 
-def _chunk_report_path(out_dir: Path, chunk: int) -> Path:
+def chunk_report_path(out_dir: Path, chunk: int) -> Path:
+    """Where the report of ``chunk`` goes: ``DIR/_chunks/chunk-NNNNN.json``."""
     return out_dir / CHUNK_REPORTS / f"chunk-{chunk:05d}.json"
 
 
@@ -86,7 +87,7 @@ def generate_chunk(
         effective=plan.effective,
         seconds=round(time.perf_counter() - started, 3),
     )
-    write_json_atomic(_chunk_report_path(out_dir, chunk), report)
+    write_json_atomic(chunk_report_path(out_dir, chunk), report)
     log.info("chunk %d/%d: %d messages in %.2fs", chunk + 1, chunks, rows["messages"], report.seconds)
     return report
 
@@ -104,7 +105,7 @@ def _check_existing(out_dir: Path, identity: dict[str, object]) -> None:
 
 def finalize_report(out_dir: Path, chunks: int) -> GenerationReport | None:
     """Write DIR/generation-report.json once all ``chunks`` chunk reports exist; None while some are missing."""
-    paths = [_chunk_report_path(out_dir, c) for c in range(chunks)]
+    paths = [chunk_report_path(out_dir, c) for c in range(chunks)]
     if not all(p.exists() for p in paths):
         return None
     parts = [parse_model(ChunkReport, p.read_bytes(), str(p)) for p in paths]
