@@ -5,6 +5,7 @@ Every row group is checksummed as it is written, so the chunk's checksums descri
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -36,15 +37,19 @@ class ChunkWriter:
         self._writers: dict[str, pq.ParquetWriter] = {}
         self.rows = dict.fromkeys(schemas, 0)
         self._sums: dict[str, list[int]] = {name: [] for name in schemas}
-        for name, schema in schemas.items():
-            self._temps[name].parent.mkdir(parents=True, exist_ok=True)
-            self._writers[name] = pq.ParquetWriter(
-                self._temps[name],
-                schema,
-                compression=COMPRESSION,
-                use_dictionary=[c for c in DICTIONARY_COLUMNS if c in schema.names],
-                write_statistics=[f.name for f in schema if f.type in STATISTICS_TYPES],
-            )
+        try:
+            for name, schema in schemas.items():
+                self._temps[name].parent.mkdir(parents=True, exist_ok=True)
+                self._writers[name] = pq.ParquetWriter(
+                    self._temps[name],
+                    schema,
+                    compression=COMPRESSION,
+                    use_dictionary=[c for c in DICTIONARY_COLUMNS if c in schema.names],
+                    write_statistics=[f.name for f in schema if f.type in STATISTICS_TYPES],
+                )
+        except BaseException:
+            self.abort()
+            raise
 
     def write(self, name: str, table: pa.Table) -> None:
         """Append rows to ``name``; flushes a row group once enough rows are buffered."""
@@ -71,9 +76,10 @@ class ChunkWriter:
         return {name: combine(sums) for name, sums in self._sums.items()}
 
     def abort(self) -> None:
-        """Close and delete the temporary files (nothing half-written is left)."""
-        for name, writer in self._writers.items():
-            try:
-                writer.close()
-            finally:
-                self._temps[name].unlink(missing_ok=True)
+        """Close and delete the temporary files (nothing half-written is left), even when closing fails too."""
+        for name, temp in self._temps.items():
+            writer = self._writers.pop(name, None)
+            with contextlib.suppress(OSError):  # closing writes a footer, which fails again on a full disk
+                if writer is not None:
+                    writer.close()
+            temp.unlink(missing_ok=True)
