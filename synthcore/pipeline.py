@@ -85,14 +85,17 @@ def run_pipeline(
     Raises:
         SynthError: any stage failed; stages after it do not run, and the schemas created are torn down.
     """
-    from synthcore.artifacts import write_bytes_atomic
+    from synthcore.artifacts import check_writable_dir, write_bytes_atomic
     from synthcore.baseline import capture_baseline, compare_baselines, comparison_markdown
     from synthcore.calibrate import calibrate_files
     from synthcore.fidelity import compute_fidelity
     from synthcore.generate import generate_dataset
+    from synthcore.generate.seeding import root_entropy
     from synthcore.load import load_dataset
     from synthcore.load.schema import apply_index_file
     from synthcore.load.warm import warm_schema
+    from synthcore.names import default_schema_name
+    from synthcore.pg import check_conninfo
     from synthcore.privacy import require_clean, scan_pack_file
     from synthcore.sample import SampleOptions, export_pack
     from synthcore.spec.distribution import DistributionSpec
@@ -100,9 +103,13 @@ def run_pipeline(
     from synthcore.teardown import teardown_schema
     from synthcore.verify import check_integrity, raise_on_failure
 
+    root_entropy(seed)  # the whole configuration is checked before the first stage: seed, DSN, names, work dir
+    if dsn is not None:
+        check_conninfo(dsn)
+    prod_schema, synth_schema = default_schema_name(band, seed, "prod"), default_schema_name(band, seed)
+    check_writable_dir(work_dir)
     summary = PipelineSummary(work_dir)
     base = load_model(DistributionSpec, DEFAULT_SPEC)
-    prod_schema, synth_schema = f"prod_{band}_{seed}", f"synth_{band}_{seed}"
     pack = work_dir / "metrics" / "pack.json"
     spec_path = work_dir / "calibrated-spec.json"
     runs = work_dir / "runs"
