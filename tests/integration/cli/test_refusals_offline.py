@@ -40,6 +40,11 @@ def _set(path: str, value: object) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def _spec_case(name: str, path: str, value: object, says: str) -> Case:
+    """``generate --spec spec.json`` where spec.json is the default spec with ``path`` set to ``value``."""
+    return Case(name, (*GEN, "--spec", "spec.json"), (says,), setup=spec_with("spec.json", _set(path, value)))
+
+
 CASES = [
     Case("generate-unknown-band", (*GEN, "--band", "huge"), ("--band",)),
     Case("generate-empty-seed", ("generate", "--seed", "", "--out", "out"), ("--seed must not be empty",)),
@@ -67,41 +72,33 @@ CASES = [
     Case(
         "generate-spec-not-json", (*GEN, "--spec", "bad.json"), ("not valid JSON",), setup=write_file("bad.json", "{")
     ),
-    Case(
+    _spec_case(
         "generate-spec-content-beyond-memory",
-        (*GEN, "--spec", "spec.json"),
-        ("content_length: the largest value must be at most",),
-        setup=spec_with("spec.json", _set("messages.content_length.max", 1e12)),
+        "messages.content_length.max",
+        1e12,
+        "content_length: the largest value must be at most",
     ),
-    Case(
-        "generate-spec-window-before-1970",
-        (*GEN, "--spec", "spec.json"),
-        ("the window must lie between",),
-        setup=spec_with("spec.json", _set("time.window_end", "0001-01-01T00:00:00Z")),
+    _spec_case(
+        "generate-spec-window-before-1970", "time.window_end", "0001-01-01T00:00:00Z", "the window must lie between"
     ),
-    Case(
-        "generate-spec-absurd-alpha",
-        (*GEN, "--spec", "spec.json"),
-        ("messages.per_conversation.alpha",),
-        setup=spec_with("spec.json", _set("messages.per_conversation.alpha", 1e6)),
-    ),
-    Case(
+    _spec_case("generate-spec-absurd-alpha", "messages.per_conversation.alpha", 1e6, "messages.per_conversation.alpha"),
+    _spec_case(
         "generate-spec-unbounded-username",
-        (*GEN, "--spec", "spec.json"),
-        ("username_length: a power law here needs an xmax",),
-        setup=spec_with("spec.json", _set("users.username_length", {"kind": "power_law", "alpha": 2, "xmin": 4})),
+        "users.username_length",
+        {"kind": "power_law", "alpha": 2, "xmin": 4},
+        "username_length: a power law here needs an xmax",
     ),
-    Case(
+    _spec_case(
         "generate-spec-heavy-room-beyond-int64",
-        (*GEN, "--spec", "spec.json"),
-        ("messages.heavy_rooms.min_messages",),
-        setup=spec_with("spec.json", _set("messages.heavy_rooms.min_messages", 10**20)),
+        "messages.heavy_rooms.min_messages",
+        10**20,
+        "messages.heavy_rooms.min_messages",
     ),
-    Case(
+    _spec_case(
         "generate-spec-read-delay-beyond-window",
-        (*GEN, "--spec", "spec.json"),
-        ("slow: the largest value must be at most",),
-        setup=spec_with("spec.json", _set("read_receipts.delay.slow.max", 1e15)),
+        "read_receipts.delay.slow.max",
+        1e15,
+        "slow: the largest value must be at most",
     ),
     Case(
         "generate-out-below-a-file",
