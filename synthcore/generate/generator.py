@@ -31,7 +31,7 @@ from synthcore.spec.bands import Band, Counts, resolve_counts
 from synthcore.spec.distribution import DistributionSpec
 from synthcore.spec.io import DEFAULT_SPEC_PATH, load_model, model_sha256, parse_model
 from synthcore.spec.reports import ChunkReport, GenerationReport, TableSummary
-from synthcore.spec.tables import REPORT_NAME, TABLE_SCHEMAS
+from synthcore.spec.tables import REPORT_NAME, TABLE_SCHEMAS, chunk_file
 
 log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int], None]
@@ -92,7 +92,12 @@ def generate_chunk(
         effective=plan.effective,
         seconds=round(time.perf_counter() - started, 3),
     )
-    write_json_atomic(chunk_report_path(out_dir, chunk), report)
+    try:
+        write_json_atomic(chunk_report_path(out_dir, chunk), report)
+    except BaseException:  # a part file never stands without its chunk report
+        for name in TABLE_SCHEMAS:
+            chunk_file(out_dir, name, chunk).unlink(missing_ok=True)
+        raise
     log.info("chunk %d/%d: %d messages in %.2fs", chunk + 1, chunks, rows["messages"], report.seconds)
     return report
 

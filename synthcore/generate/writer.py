@@ -5,7 +5,6 @@ Every row group is checksummed as it is written, so the chunk's checksums descri
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
@@ -76,10 +75,12 @@ class ChunkWriter:
         return {name: combine(sums) for name, sums in self._sums.items()}
 
     def abort(self) -> None:
-        """Close and delete the temporary files (nothing half-written is left), even when closing fails too."""
+        """Close and delete every temporary file opened so far (nothing half-written is left)."""
         for name, temp in self._temps.items():
             writer = self._writers.pop(name, None)
-            with contextlib.suppress(OSError):  # closing writes a footer, which fails again on a full disk
+            try:
                 if writer is not None:
                     writer.close()
-            temp.unlink(missing_ok=True)
+            finally:
+                if temp.exists():  # False too when its folder could not be made
+                    temp.unlink()
