@@ -16,6 +16,7 @@ from synthcore.errors import InputError
 
 MAX_IDENTIFIER_BYTES = 63
 SCHEMA_NAME = re.compile(r"[a-z][a-z0-9_]*")
+SAFE_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 RESERVED_SCHEMAS = frozenset({"public", "information_schema"})
 # PostgreSQL 15 keywords that cannot name a schema unquoted (pg_get_keywords() catcode R and T; checked by a test).
 _RESERVED_WORDS = (
@@ -40,7 +41,8 @@ def schema_name_problem(name: str) -> str | None:
     if len(name.encode()) > MAX_IDENTIFIER_BYTES:
         return f"it is {len(name.encode())} bytes, longer than PostgreSQL's 63-byte identifier limit"
     if not SCHEMA_NAME.fullmatch(name):
-        return "it would need quoting in SQL"
+        bad = sorted({c for c in name if c not in SAFE_CHARACTERS})
+        return f"it contains {''.join(bad)!r}" if bad else "it does not start with a letter"
     if name in RESERVED_SCHEMAS or name.startswith("pg_"):
         return "synthcore only writes to schemas it creates itself"
     if name in RESERVED_WORDS:
