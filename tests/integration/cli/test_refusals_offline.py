@@ -3,6 +3,7 @@ prints no traceback, and leaves the work directory exactly as it was."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from tests.integration.cli.helpers import (
     truncate_file,
     write_file,
 )
+from tests.unit.sample.packs import valid_pack_data
 
 SPEC = str(DEFAULT_SPEC_PATH)
 GEN = ("generate", "--seed", "s", "--out", "out")
@@ -153,6 +155,18 @@ CASES = [
     ),
     Case("calibrate-missing-pack", ("calibrate", "--metrics", "missing.json", "--out", "spec.json"), ("missing.json",)),
     Case("calibrate-spec-as-pack", ("calibrate", "--metrics", SPEC, "--out", "spec.json"), ("spec_version",)),
+    Case(
+        "calibrate-out-below-a-file",
+        ("calibrate", "--metrics", "pack.json", "--out", "data/generation-report.json/spec.json"),
+        ("is not a directory",),
+        setup=write_file("pack.json", json.dumps(valid_pack_data())),
+    ),
+    Case(
+        "sample-out-below-a-file",
+        ("sample", "--dsn", "host=/nonexistent port=1 dbname=x", "--out", "data/generation-report.json/pack.json"),
+        ("is not a directory",),
+        env=KEY,
+    ),
     Case("scan-missing-pack", ("scan", "missing.json"), ("missing.json: cannot read file",)),
     Case(
         "sample-malformed-dsn",
