@@ -12,8 +12,9 @@ Each (table, chunk) commits in its own transaction together with its ledger row,
 what committed and copies the rest: no duplicates, no gaps. Tables are created in a separate, earlier transaction,
 so PostgreSQL's WAL skipping for same-transaction CREATE/TRUNCATE + COPY (wal_level=minimal) cannot apply to chunk
 transactions; binary COPY gains nothing from it anyway (3.5 s vs 3.5 s in ../shared/notes/postgres-load.md §3).
-Every invocation that passes the environment guard writes a run record (succeeded or failed) and a teardown
-script to ``runs_dir/<schema>/``.
+Every input is checked first (the dataset preflight, names, bounds, the environment guard) and nothing is written
+before; every invocation that passes writes a run record (succeeded or failed) and a teardown script to
+``runs_dir/<schema>/``.
 """
 
 from __future__ import annotations
