@@ -31,6 +31,22 @@ def ensure_writable_dir(path: Path) -> Path:
     return path
 
 
+def check_writable_dir(path: Path) -> Path:
+    """Check, without creating anything, that ``path`` is a writable directory or could be created as one.
+
+    Raises:
+        OutputError: ``path`` or its nearest existing ancestor is not a directory, or cannot be written.
+    """
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"output directory {str(path)!r} cannot be created: {str(existing)!r} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"output directory {str(path)!r} is not writable ({str(existing)!r} is read-only)")
+    return path
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it over ``target`` only if the block succeeds."""

@@ -64,6 +64,10 @@ class OutputError(InputError):
     """An output location that cannot be written."""
 
 
+class WriteFailed(SynthError):
+    """Writing output failed while running (disk full, I/O error); nothing half-written is left behind."""
+
+
 class PrivacyViolation(SynthError):
     """Fail closed: a scan hit, a missing key or a disclosure rule breached."""
 

@@ -47,6 +47,19 @@ def connect(
         raise TransientLoadError(f"cannot connect to PostgreSQL ({describe_target(conninfo)}): {exc}") from exc
 
 
+def check_conninfo(conninfo: str) -> str:
+    """Return ``conninfo`` when libpq can parse it (no connection is made).
+
+    Raises:
+        InputError: the connection string is malformed; libpq's reason is quoted.
+    """
+    try:
+        psycopg.conninfo.conninfo_to_dict(conninfo)
+    except psycopg.ProgrammingError as exc:
+        raise InputError(f"invalid connection string: {exc}") from None
+    return conninfo
+
+
 def describe_target(conninfo: str) -> str:
     """``host:port/dbname`` of a connection string, without user or password (safe to log)."""
     try:

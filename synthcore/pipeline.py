@@ -87,15 +87,22 @@ def run_pipeline(
         SynthError: a stage failed or a gate said NO-GO; stages after it do not run, the schemas created are torn
             down, and summary.md still records what ran.
     """
-    from synthcore.artifacts import write_bytes_atomic
+    from synthcore.artifacts import check_writable_dir, write_bytes_atomic
+    from synthcore.generate.seeding import root_entropy
+    from synthcore.names import default_schema_name
+    from synthcore.pg import check_conninfo
     from synthcore.sample import SampleOptions
     from synthcore.sample.keyed_ids import AnonymizationKey
     from synthcore.spec.distribution import DistributionSpec
     from synthcore.spec.io import load_model
 
+    root_entropy(seed)  # the whole configuration is checked before the first stage: seed, DSN, names, work dir
+    if dsn is not None:
+        check_conninfo(dsn)
+    prod_schema, synth_schema = default_schema_name(band, seed, "prod"), default_schema_name(band, seed)
+    check_writable_dir(work_dir)
     summary = PipelineSummary(work_dir)
     base = load_model(DistributionSpec, stages.DEFAULT_SPEC)
-    prod_schema, synth_schema = f"prod_{band}_{seed}", f"synth_{band}_{seed}"
     pack, spec = work_dir / "metrics" / "pack.json", work_dir / "calibrated-spec.json"
     runs, reports, data = work_dir / "runs", work_dir / "reports", work_dir / "data"
     # The stand-in production is keyed like the real one; its key lives only in this call, never in the environment.

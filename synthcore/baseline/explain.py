@@ -24,11 +24,14 @@ from psycopg import sql
 from synthcore.baseline.catalog import Catalog, CatalogQuery, load_catalog
 from synthcore.errors import InputError
 from synthcore.load.schema import read_marker
+from synthcore.names import validate_schema_name
 from synthcore.pg import connect
 from synthcore.spec.database import BaselineReport, QueryBaseline
 from synthcore.spec.tables import TABLES
 
 APPLICATION_NAME = "synthcore-baseline"
+MAX_RUNS = 1_000
+MAX_TIMEOUT_MS = 2**31 - 1  # PostgreSQL's statement_timeout is a 32-bit count of milliseconds
 SESSION_SETTINGS = {
     "jit": "off",
     "max_parallel_workers_per_gather": "0",
@@ -162,10 +165,15 @@ def capture_baseline(
     """Measure every catalog query with every one of its subjects against ``schema``.
 
     Raises:
-        InputError: ``runs`` < 1, or the schema is missing, not synthcore's, or empty.
+        InputError: ``runs``, ``warmup`` or ``timeout_ms`` out of range, or the schema is unsafe, missing, not
+            synthcore's, or empty.
     """
-    if runs < 1 or warmup < 0:
-        raise InputError(f"--runs must be at least 1 and warm-up runs at least 0 (got {runs}, {warmup})")
+    validate_schema_name(schema)
+    if not (1 <= runs <= MAX_RUNS and 0 <= warmup <= MAX_RUNS and 1 <= timeout_ms <= MAX_TIMEOUT_MS):
+        raise InputError(
+            f"--runs must be at least 1 and warm-up runs at least 0, both at most {MAX_RUNS}, and --timeout-ms"
+            f" 1..{MAX_TIMEOUT_MS} (got {runs}, {warmup}, {timeout_ms})"
+        )
     catalog = catalog or load_catalog()
     with connect(
         conninfo, application_name=APPLICATION_NAME, readonly=True, autocommit=True, statement_timeout_ms=timeout_ms

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from synthcore.artifacts import write_json_atomic
+from synthcore.artifacts import check_writable_dir, write_json_atomic
 from synthcore.calibrate import estimators as est
 from synthcore.calibrate.activity import fit_activity_alpha
 from synthcore.errors import InputError, SpecError
@@ -441,7 +441,9 @@ def calibrate_files(metrics: Path, out: Path, base: Path) -> CalibrationReport:
 
     Raises:
         SpecError: the pack or base spec is invalid.
+        OutputError: the folder of ``out`` cannot be written (checked before fitting).
     """
+    check_writable_dir(out.parent)
     spec, report = calibrate_spec(load_model(MetricsPack, metrics), load_model(DistributionSpec, base))
     write_json_atomic(out, spec)
     write_json_atomic(fit_report_path(out), report)

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from synthcore.artifacts import ensure_writable_dir, write_bytes_atomic, write_json_atomic
+from synthcore.artifacts import check_writable_dir, write_bytes_atomic, write_json_atomic
 from synthcore.errors import InputError, SpecError
 from synthcore.fidelity import stats
 from synthcore.fidelity.gate import judge, thresholds_for, unknown_overrides, verdict
@@ -31,6 +31,8 @@ from synthcore.fidelity.plots import render_markdown, write_plots
 from synthcore.fidelity.source import open_parquet, open_postgres
 from synthcore.fidelity.spec_targets import spec_targets
 from synthcore.fidelity.targets import CategoryTarget, NumericTarget, Targets
+from synthcore.load.preflight import preflight_dataset
+from synthcore.names import validate_schema_name
 from synthcore.spec.bands import Counts
 from synthcore.spec.distribution import DistributionSpec
 from synthcore.spec.fidelity import CheckResult, Comparison, FidelityReport, Tolerance
@@ -172,19 +174,26 @@ def compute_fidelity(
     """Compare a dataset with a target and write the JSON and Markdown reports with plots into ``out_dir``.
 
     Give either ``data_dir`` (generated Parquet) or ``dsn`` and ``schema`` (a loaded PostgreSQL schema).
-    The report is written whatever the verdict; the caller decides what NO-GO means.
+    The report is written whatever the verdict; the caller decides what NO-GO means. Every input is checked
+    before ``out_dir`` is created.
 
     Raises:
-        InputError: both or neither sources given, an override names no check, or the dataset is empty.
-        SpecError: the target file is invalid.
+        InputError: both or neither sources given, an unsafe schema name, a missing dataset, an override names no
+            check, or the dataset is empty.
+        SpecError: the target file is invalid, or the Parquet dataset is damaged or mixed (see the load preflight).
+        OutputError: ``out_dir`` cannot be created or written.
     """
     started = time.perf_counter()
     overrides = dict(overrides or {})
     if (data_dir is None) == (dsn is None) or (dsn is not None and not schema):
         raise InputError("give either a data directory, or a DSN together with a schema name")
-    ensure_writable_dir(out_dir)
+    if schema is not None:
+        validate_schema_name(schema)
     target = load_target(target_path)
     limit = thresholds_for(tolerance, overrides)
+    if data_dir is not None:
+        preflight_dataset(data_dir)
+    check_writable_dir(out_dir)
     con = open_parquet(data_dir) if data_dir is not None else open_postgres(str(dsn), str(schema))
     try:
         counts = stage_dataset(con)

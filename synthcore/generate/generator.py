@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 import synthcore
-from synthcore.artifacts import ensure_writable_dir, write_json_atomic
-from synthcore.errors import OutputError
+from synthcore.artifacts import check_writable_dir, ensure_writable_dir, write_json_atomic
+from synthcore.errors import InputError, OutputError, WriteFailed
 from synthcore.generate.block import build_conversation_block
 from synthcore.generate.checksum import combine
 from synthcore.generate.plan import DatasetPlan, build_plan
@@ -31,15 +31,21 @@ from synthcore.spec.bands import Band, Counts, resolve_counts
 from synthcore.spec.distribution import DistributionSpec
 from synthcore.spec.io import DEFAULT_SPEC_PATH, load_model, model_sha256, parse_model
 from synthcore.spec.reports import ChunkReport, GenerationReport, TableSummary
-from synthcore.spec.tables import REPORT_NAME, TABLE_SCHEMAS
+from synthcore.spec.tables import REPORT_NAME, TABLE_SCHEMAS, chunk_file
 
 log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int], None]
 CHUNK_REPORTS = "_chunks"
 SPEC_COPY = "distribution-spec.json"
+# Memory the counts may ask for, from the dev band (418 MiB peak RSS for a 447,572-message block, imports included):
+# the plan holds a few numbers per conversation and per user, a block about a kilobyte per message with its rows
+# of every table. Counts are refused when the plan or the busiest block would need more than half of the machine.
+PLAN_BYTES_PER_ENTITY = 64
+BLOCK_BYTES_PER_MESSAGE = 1024
 
 
-def _chunk_report_path(out_dir: Path, chunk: int) -> Path:
+def chunk_report_path(out_dir: Path, chunk: int) -> Path:
+    """Where the report of ``chunk`` goes: ``DIR/_chunks/chunk-NNNNN.json``."""
     return out_dir / CHUNK_REPORTS / f"chunk-{chunk:05d}.json"
 
 
@@ -86,9 +92,50 @@ def generate_chunk(
         effective=plan.effective,
         seconds=round(time.perf_counter() - started, 3),
     )
-    write_json_atomic(_chunk_report_path(out_dir, chunk), report)
+    try:
+        write_json_atomic(chunk_report_path(out_dir, chunk), report)
+    except BaseException:  # a part file never stands without its chunk report
+        for name in TABLE_SCHEMAS:
+            chunk_file(out_dir, name, chunk).unlink(missing_ok=True)
+        raise
     log.info("chunk %d/%d: %d messages in %.2fs", chunk + 1, chunks, rows["messages"], report.seconds)
     return report
+
+
+def machine_memory() -> int:
+    """Physical memory of this machine in bytes."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def _gib(size: float) -> str:
+    return f"{size / 2**30:,.1f} GiB"
+
+
+def check_memory(counts: Counts, conversations_per_block: int, message_offsets: np.ndarray | None = None) -> None:
+    """Refuse counts whose plan, or whose busiest block of conversations (given the plan's offsets), cannot fit.
+
+    Raises:
+        InputError: the estimate exceeds half of the machine's memory; names the counts and both sizes.
+    """
+    budget = machine_memory() // 2
+    plan = PLAN_BYTES_PER_ENTITY * (counts.users + counts.conversations)
+    if plan > budget:
+        raise InputError(
+            f"--users {counts.users} and --conversations {counts.conversations} need about {_gib(plan)} for the"
+            f" dataset plan; this machine allows {_gib(budget)} (half its memory)"
+        )
+    if message_offsets is None:
+        return
+    starts = np.arange(0, counts.conversations, conversations_per_block)
+    ends = np.minimum(starts + conversations_per_block, counts.conversations)
+    busiest = int((message_offsets[ends] - message_offsets[starts]).max())
+    if busiest * BLOCK_BYTES_PER_MESSAGE > budget:
+        raise InputError(
+            f"--messages {counts.messages} over --conversations {counts.conversations} put {busiest:,} messages in"
+            f" one block of {conversations_per_block} conversations, which needs about"
+            f" {_gib(busiest * BLOCK_BYTES_PER_MESSAGE)}; this machine allows {_gib(budget)} (half its memory):"
+            " give more conversations or fewer messages"
+        )
 
 
 def _check_existing(out_dir: Path, identity: dict[str, object]) -> None:
@@ -104,7 +151,7 @@ def _check_existing(out_dir: Path, identity: dict[str, object]) -> None:
 
 def finalize_report(out_dir: Path, chunks: int) -> GenerationReport | None:
     """Write DIR/generation-report.json once all ``chunks`` chunk reports exist; None while some are missing."""
-    paths = [_chunk_report_path(out_dir, c) for c in range(chunks)]
+    paths = [chunk_report_path(out_dir, c) for c in range(chunks)]
     if not all(p.exists() for p in paths):
         return None
     parts = [parse_model(ChunkReport, p.read_bytes(), str(p)) for p in paths]
@@ -167,28 +214,61 @@ def generate_dataset(
 
     Returns:
         The generation report, or the chunk report when ``only_chunk`` is set.
+
+    Raises:
+        InputError: bad counts, chunking, workers or seed, or counts this machine cannot hold; nothing is written.
+        OutputError: ``out_dir`` cannot be written or holds another dataset.
+        WriteFailed: writing failed part way (e.g. the disk filled up); no partial file is left, finished chunks are
+            kept and a rerun completes the rest.
     """
     spec = spec or load_model(DistributionSpec, DEFAULT_SPEC_PATH)
     counts = counts or resolve_counts(band)
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be at least 1 (got {workers})")
+    check_memory(counts, spec.blocks.conversations_per_block)
     plan = build_plan(spec, counts, seed)
+    check_memory(counts, spec.blocks.conversations_per_block, plan.message_offsets)
     chunks = chunks or plan.default_chunks()
     plan.chunk_blocks(only_chunk or 0, chunks)  # validates chunks and only_chunk before any write
+    check_writable_dir(out_dir)
+    try:
+        return _generate(out_dir, plan, str(band), seed, chunks, only_chunk, workers, on_progress)
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise WriteFailed(
+            f"writing the dataset to {str(out_dir)!r} failed: {reason}; no partial file is left (finished chunks are"
+            " kept, a rerun completes the rest)"
+        ) from exc
+
+
+def _generate(
+    out_dir: Path,
+    plan: DatasetPlan,
+    band: str,
+    seed: str,
+    chunks: int,
+    only_chunk: int | None,
+    workers: int | None,
+    on_progress: ProgressCallback | None,
+) -> GenerationReport | ChunkReport:
+    """Write the chunks (all, or ``only_chunk``) and the reports; see ``generate_dataset``."""
+    spec, counts = plan.spec, plan.counts
     ensure_writable_dir(out_dir)
-    identity = {"spec_sha256": model_sha256(spec), "band": str(band), "seed": seed, "counts": counts, "chunks": chunks}
+    identity = {"spec_sha256": model_sha256(spec), "band": band, "seed": seed, "counts": counts, "chunks": chunks}
     _check_existing(out_dir, identity)
     write_json_atomic(out_dir / SPEC_COPY, spec)
     if only_chunk is not None:
-        chunk_report = generate_chunk(plan, only_chunk, chunks, out_dir, str(band), seed, on_progress)
+        chunk_report = generate_chunk(plan, only_chunk, chunks, out_dir, band, seed, on_progress)
         finalize_report(out_dir, chunks)
         return chunk_report
     workers = max(1, min(workers or os.cpu_count() or 1, chunks))
     if workers == 1:
         for chunk in range(chunks):
-            generate_chunk(plan, chunk, chunks, out_dir, str(band), seed, on_progress)
+            generate_chunk(plan, chunk, chunks, out_dir, band, seed, on_progress)
     else:
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
             futures = [
-                pool.submit(_run_chunk, spec.model_dump_json(), counts, seed, str(band), c, chunks, str(out_dir))
+                pool.submit(_run_chunk, spec.model_dump_json(), counts, seed, band, c, chunks, str(out_dir))
                 for c in range(chunks)
             ]
             for done, future in enumerate(as_completed(futures), start=1):

@@ -36,15 +36,19 @@ class ChunkWriter:
         self._writers: dict[str, pq.ParquetWriter] = {}
         self.rows = dict.fromkeys(schemas, 0)
         self._sums: dict[str, list[int]] = {name: [] for name in schemas}
-        for name, schema in schemas.items():
-            self._temps[name].parent.mkdir(parents=True, exist_ok=True)
-            self._writers[name] = pq.ParquetWriter(
-                self._temps[name],
-                schema,
-                compression=COMPRESSION,
-                use_dictionary=[c for c in DICTIONARY_COLUMNS if c in schema.names],
-                write_statistics=[f.name for f in schema if f.type in STATISTICS_TYPES],
-            )
+        try:
+            for name, schema in schemas.items():
+                self._temps[name].parent.mkdir(parents=True, exist_ok=True)
+                self._writers[name] = pq.ParquetWriter(
+                    self._temps[name],
+                    schema,
+                    compression=COMPRESSION,
+                    use_dictionary=[c for c in DICTIONARY_COLUMNS if c in schema.names],
+                    write_statistics=[f.name for f in schema if f.type in STATISTICS_TYPES],
+                )
+        except BaseException:
+            self.abort()
+            raise
 
     def write(self, name: str, table: pa.Table) -> None:
         """Append rows to ``name``; flushes a row group once enough rows are buffered."""
@@ -71,9 +75,12 @@ class ChunkWriter:
         return {name: combine(sums) for name, sums in self._sums.items()}
 
     def abort(self) -> None:
-        """Close and delete the temporary files (nothing half-written is left)."""
-        for name, writer in self._writers.items():
+        """Close and delete every temporary file opened so far (nothing half-written is left)."""
+        for name, temp in self._temps.items():
+            writer = self._writers.pop(name, None)
             try:
-                writer.close()
+                if writer is not None:
+                    writer.close()
             finally:
-                self._temps[name].unlink(missing_ok=True)
+                if temp.exists():  # False too when its folder could not be made
+                    temp.unlink()

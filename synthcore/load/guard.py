@@ -17,7 +17,8 @@ import re
 
 import psycopg
 
-from synthcore.errors import InputError, ProductionTargetRefused
+from synthcore.errors import ProductionTargetRefused
+from synthcore.names import validate_schema_name
 
 ENV_VARIABLE = "SYNTH_ENV"
 PRODUCTION_ENV_VALUES = frozenset({"production", "prod", "live"})
@@ -26,7 +27,6 @@ DENY_HOSTS_VARIABLE = "SYNTH_DENY_HOSTS"
 _PROD_HOST = re.compile(r"(^|[.\-_])prod(uction)?([.\-_\d]|$)", re.IGNORECASE)
 DATABASE_MARKER = "synthdata.environment"
 NON_PRODUCTION_MARKERS = frozenset({"", "dev", "test", "ci", "staging"})
-RESERVED_SCHEMAS = frozenset({"public", "information_schema"})
 
 
 def check_environment() -> None:
@@ -54,15 +54,12 @@ def check_host(host: str) -> None:
 
 
 def check_schema_name(schema: str) -> None:
-    """Refuse schema names synthcore must never write to.
+    """Refuse schema names synthcore must never write to (see ``synthcore.names``).
 
     Raises:
-        InputError: the name is empty, reserved (public, information_schema, pg_*) or longer than 63 bytes.
+        InputError: the name is reserved (public, information_schema, pg_*) or not a safe identifier.
     """
-    if not schema or schema in RESERVED_SCHEMAS or schema.startswith("pg_"):
-        raise InputError(f"refusing schema {schema!r}: synthcore only writes to schemas it creates itself")
-    if len(schema.encode()) > 63:
-        raise InputError(f"schema name {schema!r} is longer than PostgreSQL's 63-byte identifier limit")
+    validate_schema_name(schema)
 
 
 def guard_target(conn: psycopg.Connection, schema: str) -> None:

@@ -12,8 +12,9 @@ Each (table, chunk) commits in its own transaction together with its ledger row,
 what committed and copies the rest: no duplicates, no gaps. Tables are created in a separate, earlier transaction,
 so PostgreSQL's WAL skipping for same-transaction CREATE/TRUNCATE + COPY (wal_level=minimal) cannot apply to chunk
 transactions; binary COPY gains nothing from it anyway (3.5 s vs 3.5 s in ../shared/notes/postgres-load.md §3).
-Every invocation that passes the environment guard writes a run record (succeeded or failed) and a teardown
-script to ``runs_dir/<schema>/``.
+Every input is checked first (the dataset preflight, names, bounds, the environment guard) and nothing is written
+before; every invocation that passes writes a run record (succeeded or failed) and a teardown script to
+``runs_dir/<schema>/``.
 """
 
 from __future__ import annotations
@@ -29,22 +30,22 @@ from pathlib import Path
 
 import psycopg
 
-from synthcore.artifacts import write_bytes_atomic, write_json_atomic
-from synthcore.errors import ChunkOutOfRange, InputError, LoadError, SynthError, TransientLoadError
-from synthcore.generate.generator import CHUNK_REPORTS
+from synthcore.artifacts import check_writable_dir, write_bytes_atomic, write_json_atomic
+from synthcore.errors import InputError, LoadError, SynthError, TransientLoadError
 from synthcore.load import ledger
 from synthcore.load.copy import copy_parquet
 from synthcore.load.guard import guard_target
-from synthcore.load.schema import add_keys, create_run_schema, default_schema_name
+from synthcore.load.preflight import dataset_identity, preflight_dataset
+from synthcore.load.schema import add_keys, create_run_schema, read_marker
+from synthcore.names import default_schema_name, run_record_path, validate_schema_name
 from synthcore.pg import connect, describe_target, qualified
 from synthcore.spec.database import LoadReceipt, RunRecord, TableLoad
-from synthcore.spec.io import parse_model
 from synthcore.spec.reports import ChunkReport
 from synthcore.spec.tables import TABLE_SCHEMAS, TABLES, chunk_file
 
 log = logging.getLogger(__name__)
 APPLICATION_NAME = "synthcore-load"
-IDENTITY_FIELDS = ("band", "seed", "spec_sha256", "chunks")
+MAX_PARALLEL = 64
 
 
 @dataclass(frozen=True)
@@ -55,23 +56,6 @@ class _ChunkOutcome:
     size: int
     seconds: float
     skipped: bool
-
-
-def read_chunk_reports(data_dir: Path) -> dict[int, ChunkReport]:
-    """The generator's chunk reports under ``data_dir/_chunks``, by chunk; all must describe one dataset.
-
-    Raises:
-        InputError: there are none, or they describe different datasets.
-    """
-    paths = sorted((data_dir / CHUNK_REPORTS).glob("chunk-*.json"))
-    if not paths:
-        raise InputError(f"{data_dir}: no chunk reports in {CHUNK_REPORTS}/; generate the dataset first")
-    reports = {r.chunk: r for r in (parse_model(ChunkReport, p.read_bytes(), str(p)) for p in paths)}
-    first = next(iter(reports.values()))
-    for report in reports.values():
-        if any(getattr(report, f) != getattr(first, f) for f in IDENTITY_FIELDS):
-            raise InputError(f"{data_dir}: chunk reports {first.chunk} and {report.chunk} describe different datasets")
-    return reports
 
 
 def _copy_chunk(conninfo: str, schema: str, path: Path, table: str, chunk: int, expected_rows: int) -> _ChunkOutcome:
@@ -160,21 +144,19 @@ def load_dataset(
         ProductionTargetRefused: the environment guard refused the target.
         LoadError: a chunk failed to load (TransientLoadError when a retry can help).
     """
-    if parallel < 1:
-        raise InputError(f"--parallel must be at least 1 (got {parallel})")
+    if not 1 <= parallel <= MAX_PARALLEL:
+        raise InputError(f"--parallel must be between 1 and {MAX_PARALLEL} (got {parallel})")
     if chunk is not None and finalize_only:
         raise InputError("--chunk and --finalize are exclusive: finalize runs after every chunk is loaded")
-    reports = read_chunk_reports(data_dir)
+    reports = preflight_dataset(data_dir, chunk=chunk, footers=not finalize_only)
     first = next(iter(reports.values()))
     wanted = [] if finalize_only else ([chunk] if chunk is not None else list(range(first.chunks)))
-    if chunk is not None and not 0 <= chunk < first.chunks:
-        raise ChunkOutOfRange(chunk, first.chunks)
-    absent = [c for c in wanted if c not in reports]
-    if absent:
-        raise InputError(f"{data_dir}: chunk(s) {absent} have not been generated (no chunk report)")
-    schema = schema or default_schema_name(first.band, first.seed)
+    schema = validate_schema_name(schema) if schema is not None else default_schema_name(first.band, first.seed)
+    check_writable_dir(run_record_path(runs_dir, schema, "teardown.sql").parent)
     with connect(conninfo, application_name=APPLICATION_NAME) as conn:
         guard_target(conn, schema)
+        if finalize_only and read_marker(conn, schema) is None:
+            raise InputError(f"schema {schema!r} was not created by synthcore load: load its chunks before --finalize")
     scope = "finalize" if finalize_only else ("all" if chunk is None else f"chunk-{chunk:05d}")
     started_at = datetime.now(UTC)
     try:
@@ -204,9 +186,8 @@ def _load(
     started = time.perf_counter()
     first = next(iter(reports.values()))
     with connect(conninfo, application_name=APPLICATION_NAME) as conn:
-        identity = {f: getattr(first, f) for f in IDENTITY_FIELDS}
-        created = create_run_schema(conn, schema, identity, ledger.LEDGER_DDL)
-        write_bytes_atomic(runs_dir / schema / "teardown.sql", teardown_script(schema).encode())
+        created = create_run_schema(conn, schema, dataset_identity(first), ledger.LEDGER_DDL)
+        write_bytes_atomic(run_record_path(runs_dir, schema, "teardown.sql"), teardown_script(schema).encode())
         jobs = [(chunk_file(data_dir, t, c), t, c, reports[c].tables[t].rows) for t in TABLES for c in wanted]
         outcomes = _run_jobs(conninfo, schema, jobs, parallel)
         finalize_seconds = finalize_load(conn, schema, first.chunks) if finalize else None
@@ -270,4 +251,4 @@ def _write_record(
         counts=report.counts,
         receipt=receipt,
     )
-    write_json_atomic(runs_dir / schema / f"load-{scope}.json", record)
+    write_json_atomic(run_record_path(runs_dir, schema, f"load-{scope}.json"), record)

@@ -7,7 +7,6 @@ comment is the ownership marker teardown checks: ``synthdata:{"created_by": "syn
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
@@ -89,15 +88,6 @@ def foreign_keys() -> list[KeyRef]:
     """Foreign keys declared in specs/schema.sql."""
     text = "\n".join(schema_sections().foreign_keys)
     return [KeyRef(m[2], m[1], _columns(m[3]), m[4], _columns(m[5])) for m in _FOREIGN_KEY.finditer(text)]
-
-
-def default_schema_name(band: str, seed: str) -> str:
-    """``synth_<band>_<seed>``, lower-case ``[a-z0-9_]``; long seeds are shortened with a hash suffix."""
-    slug = re.sub(r"[^a-z0-9_]+", "_", seed.lower()).strip("_") or "seed"
-    name = f"synth_{band}_{slug}"
-    if len(name) > 63:
-        name = f"{name[:50]}_{hashlib.sha256(seed.encode()).hexdigest()[:12]}"
-    return name
 
 
 def read_marker(conn: psycopg.Connection, schema: str) -> dict[str, Any] | None:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from synthcore import __version__, pg
-from synthcore.artifacts import write_bytes_atomic
+from synthcore.artifacts import check_writable_dir, write_bytes_atomic
 from synthcore.errors import OutputError
 from synthcore.privacy.scan import require_clean, scan_pack_bytes
 from synthcore.sample.keyed_ids import ALGORITHM, KEY_ENV, MIN_KEY_BYTES, AnonymizationKey
@@ -52,10 +52,11 @@ def export_pack(
 
     Raises:
         PrivacyViolation: the pack failed the scan (nothing is written).
-        OutputError: ``out`` is not a ``.json`` path with a plain file name.
+        OutputError: ``out`` is not a ``.json`` path with a plain file name, or its folder cannot be written.
     """
     if out.suffix != ".json" or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", out.name):
         raise OutputError(f"pack path must end in .json and have a plain file name (got {str(out)!r})")
+    check_writable_dir(out.parent)
     operator = operator_name()
     result = sample_shape(conninfo, key, options)
     data = render_pack(result.pack)

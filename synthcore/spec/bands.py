@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from synthcore.errors import UnknownBand
+from pydantic import Field, ValidationError, model_validator
+
+from synthcore.errors import InputError, UnknownBand
 from synthcore.spec.base import StrictModel
+
+# Message counts are shared out over conversations in float64 arithmetic (synthcore.generate.draws.allocate_exact),
+# exact up to 2**53; no count may exceed that. What the machine can hold is checked by the generator.
+MAX_COUNT = 2**53
 
 
 class Band(StrEnum):
@@ -20,9 +26,18 @@ class Band(StrEnum):
 class Counts(StrictModel):
     """Entity counts a run generates; members, attachments and receipts follow from the spec."""
 
-    users: int
-    conversations: int
-    messages: int
+    users: int = Field(ge=2, le=MAX_COUNT, description="at least 2: a conversation has two members")
+    conversations: int = Field(ge=1, le=MAX_COUNT)
+    messages: int = Field(ge=1, le=MAX_COUNT)
+
+    @model_validator(mode="after")
+    def _every_conversation_has_a_message(self) -> Counts:
+        if self.messages < self.conversations:
+            raise ValueError(
+                f"messages ({self.messages}) must be at least conversations ({self.conversations}):"
+                " every conversation has a message"
+            )
+        return self
 
 
 BAND_COUNTS: dict[Band, Counts] = {
@@ -51,24 +66,19 @@ def resolve_counts(
     """Return the band's counts with any explicit count overriding it.
 
     Raises:
-        InputError: a count is not positive, or there are fewer messages than conversations.
+        InputError: a count is out of range (users 2.., conversations and messages 1..2**53), or there are fewer
+            messages than conversations; every problem is named with its option.
     """
-    from synthcore.errors import InputError
-
     base = BAND_COUNTS[band]
-    counts = Counts(
-        users=base.users if users is None else users,
-        conversations=base.conversations if conversations is None else conversations,
-        messages=base.messages if messages is None else messages,
-    )
-    for name in ("users", "conversations", "messages"):
-        if getattr(counts, name) < 1:
-            raise InputError(f"--{name} must be at least 1 (got {getattr(counts, name)})")
-    if counts.users < 2:
-        raise InputError(f"--users must be at least 2, a conversation has two members (got {counts.users})")
-    if counts.messages < counts.conversations:
-        raise InputError(
-            f"--messages ({counts.messages}) must be at least --conversations ({counts.conversations}):"
-            " every conversation has a message"
+    try:
+        return Counts(
+            users=base.users if users is None else users,
+            conversations=base.conversations if conversations is None else conversations,
+            messages=base.messages if messages is None else messages,
         )
-    return counts
+    except ValidationError as exc:
+        problems = [
+            (f"--{e['loc'][0]} {e['input']}: " if e["loc"] else "") + e["msg"].removeprefix("Value error, ")
+            for e in exc.errors()
+        ]
+        raise InputError("invalid counts: " + "; ".join(problems)) from None

@@ -7,14 +7,25 @@ that names the field and the value; ``synthcore.spec.io.load_spec`` adds the fil
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
+from synthcore.spec.bands import MAX_COUNT
 from synthcore.spec.base import StrictModel
 
 SHARE_TOLERANCE = 1e-6
+# Bounds on every range: draws are cast to int64 and counts shared out in float64, so no value may exceed 2**53;
+# text lengths are characters held in memory per block; delays stay within the longest window; timestamps stay well
+# inside what Python, Arrow, DuckDB and PostgreSQL all represent.
+MAX_VALUE = float(MAX_COUNT)
+MAX_USERNAME_CHARS = 1_000
+MAX_CONTENT_CHARS = 1_000_000
+MAX_WINDOW_DAYS = 3650
+MAX_DELAY_S = MAX_WINDOW_DAYS * 86_400.0
+EARLIEST_WINDOW_START = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_WINDOW_END = datetime(9000, 1, 1, tzinfo=UTC)
 MESSAGE_TYPES = ("TEXT", "IMAGE", "VIDEO", "DOCUMENT", "AUDIO")
 MEDIA_TYPES = ("IMAGE", "VIDEO", "DOCUMENT", "AUDIO")
 DEVICE_TYPES = ("ios", "android", "web", "desktop")
@@ -43,9 +54,9 @@ class PowerLaw(StrictModel):
     """Continuous power law p(x) ∝ x^-alpha on [xmin, xmax], rounded down to integers by the generator."""
 
     kind: Literal["power_law"] = "power_law"
-    alpha: float = Field(gt=1.0, description="exponent of the density; must be > 1")
-    xmin: float = Field(ge=1.0)
-    xmax: float | None = Field(default=None, description="upper cut-off; None: derived from the totals")
+    alpha: float = Field(gt=1.0, le=100.0, description="exponent of the density; must be > 1")
+    xmin: float = Field(ge=1.0, le=MAX_VALUE)
+    xmax: float | None = Field(default=None, le=MAX_VALUE, description="upper cut-off; None: derived from the totals")
 
     @model_validator(mode="after")
     def _bounds(self) -> PowerLaw:
@@ -58,10 +69,10 @@ class LogNormal(StrictModel):
     """Log-normal with log-mean ``mu`` and log-sd ``sigma``, clipped to [min, max]."""
 
     kind: Literal["lognormal"] = "lognormal"
-    mu: float
-    sigma: float = Field(ge=0.0)
-    min: float = Field(ge=0.0)
-    max: float
+    mu: float = Field(ge=-100.0, le=100.0)
+    sigma: float = Field(ge=0.0, le=100.0)
+    min: float = Field(ge=0.0, le=MAX_VALUE)
+    max: float = Field(le=MAX_VALUE)
 
     @model_validator(mode="after")
     def _bounds(self) -> LogNormal:
@@ -75,8 +86,8 @@ class Geometric(StrictModel):
 
     kind: Literal["geometric"] = "geometric"
     p: float = Field(gt=0.0, le=1.0)
-    min: int = Field(ge=0)
-    max: int
+    min: int = Field(ge=0, le=MAX_COUNT)
+    max: int = Field(le=MAX_COUNT)
 
     @model_validator(mode="after")
     def _bounds(self) -> Geometric:
@@ -89,8 +100,8 @@ class Histogram(StrictModel):
     """Piecewise-uniform distribution over bins ``[edges[i], edges[i+1])`` with relative ``weights``."""
 
     kind: Literal["histogram"] = "histogram"
-    edges: list[float] = Field(min_length=2)
-    weights: list[float] = Field(min_length=1)
+    edges: list[float] = Field(min_length=2, max_length=10_001)
+    weights: list[float] = Field(min_length=1, max_length=10_000)
 
     @model_validator(mode="after")
     def _shape(self) -> Histogram:
@@ -98,12 +109,32 @@ class Histogram(StrictModel):
             raise ValueError(f"needs len(edges) - 1 weights (got {len(self.weights)} for {len(self.edges)} edges)")
         if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
             raise ValueError(f"edges must be strictly increasing (got {self.edges})")
+        if abs(self.edges[0]) > MAX_VALUE or abs(self.edges[-1]) > MAX_VALUE:
+            raise ValueError(f"edges must lie within ±{MAX_VALUE:.0f} (got {self.edges[0]} .. {self.edges[-1]})")
         if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
             raise ValueError(f"weights must be >= 0 with a positive sum (got {self.weights})")
         return self
 
 
 Distribution = Annotated[PowerLaw | LogNormal | Geometric | Histogram, Field(discriminator="kind")]
+
+
+def check_upper(dist: PowerLaw | LogNormal | Geometric | Histogram, name: str, limit: float) -> None:
+    """Require the largest value ``dist`` can draw to be set and at most ``limit``.
+
+    Raises:
+        ValueError: a power law without ``xmax``, or an upper end above ``limit``.
+    """
+    if isinstance(dist, PowerLaw):
+        upper = dist.xmax
+    elif isinstance(dist, Histogram):
+        upper = dist.edges[-1]
+    else:
+        upper = dist.max
+    if upper is None:
+        raise ValueError(f"{name}: a power law here needs an xmax")
+    if upper > limit:
+        raise ValueError(f"{name}: the largest value must be at most {limit:g} (got {upper:g})")
 
 
 class Shares(StrictModel):
@@ -159,6 +190,11 @@ class UsersSpec(StrictModel):
     device_mix: DeviceMix
     activity: PowerLaw = Field(description="relative activity weight per user (membership and sending)")
 
+    @model_validator(mode="after")
+    def _bounded(self) -> UsersSpec:
+        check_upper(self.username_length, "username_length", MAX_USERNAME_CHARS)
+        return self
+
 
 class ConversationsSpec(StrictModel):
     """Conversation kinds and member counts."""
@@ -168,13 +204,19 @@ class ConversationsSpec(StrictModel):
     large_group_members: Distribution
     inactive_member_share: float = Field(ge=0, le=1, description="share of group members who left")
 
+    @model_validator(mode="after")
+    def _bounded(self) -> ConversationsSpec:
+        check_upper(self.small_group_members, "small_group_members", MAX_VALUE)
+        check_upper(self.large_group_members, "large_group_members", MAX_VALUE)
+        return self
+
 
 class HeavyRooms(StrictModel):
     """A separate component of very busy rooms."""
 
     conversation_share: float = Field(ge=0, le=1)
     message_share: float = Field(ge=0, lt=1)
-    min_messages: int = Field(ge=1)
+    min_messages: int = Field(ge=1, le=MAX_COUNT)
 
 
 class MessagesSpec(StrictModel):
@@ -188,6 +230,11 @@ class MessagesSpec(StrictModel):
     reply_share: float = Field(ge=0, le=1)
     edited_share: float = Field(ge=0, le=1)
     deleted_share: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> MessagesSpec:
+        check_upper(self.content_length, "content_length", MAX_CONTENT_CHARS)
+        return self
 
 
 class AttachmentsSpec(StrictModel):
@@ -212,7 +259,7 @@ class AttachmentsSpec(StrictModel):
 class Burstiness(StrictModel):
     """Inter-arrival times within a conversation: a two-phase hyper-exponential with this coefficient of variation."""
 
-    cv: float = Field(ge=1.0, description="std/mean of inter-arrival times; 1 is a Poisson process")
+    cv: float = Field(ge=1.0, le=100.0, description="std/mean of inter-arrival times; 1 is a Poisson process")
     burst_mean_ratio: float = Field(gt=0, lt=1, description="mean gap inside a burst / mean gap between bursts")
 
 
@@ -220,7 +267,7 @@ class TimeSpec(StrictModel):
     """The time window and the activity profile over it."""
 
     window_end: AwareDatetime
-    window_days: int = Field(ge=1, le=3650)
+    window_days: int = Field(ge=1, le=MAX_WINDOW_DAYS)
     hour_profile: list[float] = Field(min_length=24, max_length=24, description="relative intensity, UTC hours")
     weekday_profile: list[float] = Field(min_length=7, max_length=7, description="relative intensity, Monday first")
     burstiness: Burstiness
@@ -231,13 +278,16 @@ class TimeSpec(StrictModel):
             values = getattr(self, name)
             if any(v <= 0 or not math.isfinite(v) for v in values):
                 raise ValueError(f"{name}: every intensity must be > 0 (got {values})")
+        if not EARLIEST_WINDOW_START + timedelta(days=self.window_days) <= self.window_end <= LATEST_WINDOW_END:
+            raise ValueError(
+                f"the window must lie between {EARLIEST_WINDOW_START:%Y-%m-%d} and {LATEST_WINDOW_END:%Y-%m-%d}"
+                f" (got {self.window_days} days up to {self.window_end.isoformat()})"
+            )
         return self
 
     @property
     def window_start(self) -> datetime:
         """Start of the window."""
-        from datetime import timedelta
-
         return self.window_end - timedelta(days=self.window_days)
 
 
@@ -245,15 +295,16 @@ class ReadDelay(StrictModel):
     """Read delay mixture: fast (uniform up to fast_max_s), medium (exponential, capped at 1 h), slow (log-normal)."""
 
     fast_share: float = Field(ge=0, le=1)
-    fast_max_s: float = Field(gt=0)
+    fast_max_s: float = Field(gt=0, le=MAX_DELAY_S)
     medium_share: float = Field(ge=0, le=1)
-    medium_mean_s: float = Field(gt=0)
+    medium_mean_s: float = Field(gt=0, le=MAX_DELAY_S)
     slow: LogNormal
 
     @model_validator(mode="after")
     def _shares(self) -> ReadDelay:
         if self.fast_share + self.medium_share > 1 + SHARE_TOLERANCE:
             raise ValueError(f"fast_share + medium_share must be <= 1 (got {self.fast_share + self.medium_share})")
+        check_upper(self.slow, "slow", MAX_DELAY_S)
         return self
 
 
@@ -263,6 +314,11 @@ class ReadReceiptsSpec(StrictModel):
     direct_read_probability: float = Field(ge=0, le=1)
     group_readers: Distribution
     delay: ReadDelay
+
+    @model_validator(mode="after")
+    def _bounded(self) -> ReadReceiptsSpec:
+        check_upper(self.group_readers, "group_readers", MAX_VALUE)
+        return self
 
 
 class BlockLayout(StrictModel):

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from synthcore.spec.bands import Counts
+from pydantic import Field
+
+from synthcore.spec.bands import MAX_COUNT, Counts
 from synthcore.spec.base import StrictModel
 
 
 class TableSummary(StrictModel):
     """Rows of one table and its order-independent checksum (sum of row hashes mod 2**64, hex)."""
 
-    rows: int
-    checksum: str
+    rows: int = Field(ge=0, le=MAX_COUNT)
+    checksum: str = Field(pattern=r"^[0-9a-f]{16}$")
 
 
 class DatasetOutput(StrictModel):
     """What identifies a dataset (spec hash, band, seed, counts, chunking) and what was written of it."""
 
-    spec_sha256: str
+    spec_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     band: str
-    seed: str
+    seed: str = Field(min_length=1)
     counts: Counts
-    chunks: int
+    chunks: int = Field(ge=1, le=MAX_COUNT)
     tables: dict[str, TableSummary]
     effective: dict[str, float]
     seconds: float
@@ -29,7 +31,7 @@ class DatasetOutput(StrictModel):
 class ChunkReport(DatasetOutput):
     """What one chunk wrote."""
 
-    chunk: int
+    chunk: int = Field(ge=0, le=MAX_COUNT)
 
 
 class GenerationReport(DatasetOutput):

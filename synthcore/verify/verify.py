@@ -15,6 +15,7 @@ from psycopg import sql
 from synthcore.errors import InputError, IntegrityCheckFailed
 from synthcore.load.ledger import LEDGER_TABLE
 from synthcore.load.schema import read_marker, use_schema
+from synthcore.names import validate_schema_name
 from synthcore.pg import connect, qualified
 from synthcore.spec.database import CheckResult, IntegrityReport
 from synthcore.spec.io import load_model
@@ -43,8 +44,9 @@ def check_integrity(conninfo: str, schema: str, report_path: Path | None = None)
         The report; ``passed`` is False when any check failed (see ``raise_on_failure``).
 
     Raises:
-        InputError: the schema does not exist or was not created by synthcore.
+        InputError: the schema name is unsafe, or the schema does not exist or was not created by synthcore.
     """
+    validate_schema_name(schema)
     started = time.perf_counter()
     report = load_model(GenerationReport, report_path) if report_path else None
     with connect(conninfo, application_name=APPLICATION_NAME, readonly=True) as conn, conn.transaction():

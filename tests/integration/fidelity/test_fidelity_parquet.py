@@ -91,7 +91,7 @@ def test_bad_inputs_are_named(dataset: Path, tmp_path: Path) -> None:
         compute_fidelity(not_a_target, tmp_path, data_dir=dataset)
     empty = tmp_path / "empty"
     (empty / "users").mkdir(parents=True)
-    with pytest.raises(InputError, match="no Parquet files for table 'users'"):
+    with pytest.raises(InputError, match="no chunk reports in _chunks/"):
         compute_fidelity(DEFAULT_SPEC_PATH, tmp_path, data_dir=empty)
     result = CliRunner().invoke(
         app,

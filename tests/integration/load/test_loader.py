@@ -95,7 +95,7 @@ def test_bad_arguments_are_named(pg_dsn: str, dataset: Dataset, tmp_path: Path) 
         load_dataset(pg_dsn, tmp_path)
     with pytest.raises(InputError, match="--chunk and --finalize are exclusive"):
         load_dataset(pg_dsn, dataset.path, chunk=0, finalize_only=True)
-    with pytest.raises(InputError, match="--parallel must be at least 1"):
+    with pytest.raises(InputError, match="--parallel must be between 1 and 64"):
         load_dataset(pg_dsn, dataset.path, parallel=0)
 
 
@@ -139,7 +139,7 @@ def test_guard_blocks_a_database_marked_production(pg_dsn: str, dataset: Dataset
 
 
 def test_guard_refuses_public(pg_dsn: str, dataset: Dataset, runs_dir: Path) -> None:
-    with pytest.raises(InputError, match="refusing schema 'public'"):
+    with pytest.raises(InputError, match="invalid schema name 'public'"):
         load_dataset(pg_dsn, dataset.path, schema="public", runs_dir=runs_dir)
 
 

@@ -46,7 +46,7 @@ def test_teardown_drops_our_schema_and_its_extension(loaded: str) -> None:
 def test_teardown_refuses_public_and_foreign_schemas(pg_dsn: str) -> None:
     with psycopg.connect(pg_dsn) as conn:
         conn.execute("CREATE SCHEMA app; CREATE TABLE app.keep (x int)")
-    with pytest.raises(InputError, match="refusing schema 'public'"):
+    with pytest.raises(InputError, match="invalid schema name 'public'"):
         teardown_schema(pg_dsn, "public")
     with pytest.raises(InputError, match="refusing to drop schema 'app': it was not created by synthcore"):
         teardown_schema(pg_dsn, "app")
@@ -61,7 +61,7 @@ def test_teardown_cli_refuses_public(pg_dsn: str) -> None:
         [SYNTHCORE, "teardown", "--dsn", pg_dsn, "--schema", "public"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 2
-    assert "error: refusing schema 'public'" in result.stderr
+    assert "error: invalid schema name 'public'" in result.stderr
 
 
 def test_teardown_is_guarded(loaded: str, monkeypatch: pytest.MonkeyPatch) -> None:

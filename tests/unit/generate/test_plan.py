@@ -41,9 +41,9 @@ def test_bad_chunking_is_named():
 
 
 def test_counts_validation():
-    with pytest.raises(InputError, match=r"--messages \(10\) must be at least --conversations \(20\)"):
+    with pytest.raises(InputError, match=r"messages \(10\) must be at least conversations \(20\)"):
         resolve_counts(Band.CI, conversations=20, messages=10)
-    with pytest.raises(InputError, match=r"--users must be at least 1 \(got 0\)"):
+    with pytest.raises(InputError, match=r"--users 0: Input should be greater than or equal to 2"):
         resolve_counts(Band.CI, users=0)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from synthcore.load.schema import default_schema_name, foreign_keys, schema_sections, unique_keys
+from synthcore.load.schema import foreign_keys, schema_sections, unique_keys
 from synthcore.spec.tables import TABLES
 
 
@@ -31,10 +31,3 @@ def test_unique_keys_include_composites_and_email() -> None:
     assert by_name["read_receipts_pkey"] == ("read_receipts", ("messageId", "userId"))
     assert by_name["users_email_key"] == ("users", ("email",))
     assert len(by_name) == 7
-
-
-def test_default_schema_name_is_a_safe_identifier() -> None:
-    assert default_schema_name("dev", "Seed 1!") == "synth_dev_seed_1"
-    long = default_schema_name("ci", "x" * 100)
-    assert len(long) <= 63
-    assert long != default_schema_name("ci", "x" * 99)
