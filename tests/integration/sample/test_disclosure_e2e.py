@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ K_VALUES = sorted({c.users + d for c in CELLS for d in (0, 1)} | {BURSTINESS_USE
 
 @pytest.fixture(scope="module")
 def production(pg_server) -> str:
-    dsn = pg_server.create_database("production_boundaries")
+    dsn = pg_server.create_database(f"production_boundaries_{uuid.uuid4().hex[:8]}")  # a fixture may run twice
     seed_boundaries(dsn)
     return dsn
 
@@ -138,7 +139,7 @@ FROM generate_series(1, 500) AS n
 
 def test_parallel_workers_share_one_snapshot_while_a_writer_commits(pg_server) -> None:
     """A writer commits 500 messages while a worker waits on its lock: no query of the sample sees them."""
-    dsn = pg_server.create_database("production_snapshot_writer")
+    dsn = pg_server.create_database(f"production_snapshot_writer_{uuid.uuid4().hex[:8]}")
     seed_boundaries(dsn)
     options = SampleOptions(window_end=WINDOW_END, parallel=3)
     before = sample_shape(dsn, KEY, SampleOptions(window_end=WINDOW_END)).pack
