@@ -35,5 +35,6 @@ stop_servers() {  # a mutant that times out is killed with the server its tests 
   rm -rf "${TMPDIR:-/tmp}"/${SYNTHDATA_PG_PREFIX}*
 }
 trap stop_servers EXIT
-nice -n 10 uv run --frozen mutmut run --max-children "${MUTMUT_CHILDREN:-2}" "${names[@]}" >/dev/null
+mkdir -p mutants
+nice -n 10 uv run --frozen mutmut run --max-children "${MUTMUT_CHILDREN:-2}" "${names[@]}" | tr '\r' '\n' >mutants/run.log
 uv run --frozen python scripts/mutation_score.py "${names[@]}"

@@ -10,6 +10,7 @@ from collections import Counter
 
 
 def main(globs: list[str]) -> int:
+    """Print the score table of the mutants matching ``globs`` and list every one not killed."""
     out = subprocess.run(["mutmut", "results", "--all", "true"], capture_output=True, text=True, check=True).stdout
     results = dict(re.findall(r"^\s*(\S+): (.+)$", out, re.MULTILINE))
     chosen = {n: s for n, s in results.items() if any(fnmatch.fnmatch(n, g) for g in globs)}
