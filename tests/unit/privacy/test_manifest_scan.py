@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from synthcore.privacy.scan import scan_manifest_bytes, scan_pack_file
+from synthcore.errors import PrivacyViolation
+from synthcore.privacy.scan import Finding, require_clean, scan_manifest_bytes, scan_pack_file
 from tests.unit.sample.packs import valid_pack_data
 from tests.unit.sample.test_manifest import _manifest_data
 
@@ -76,3 +77,29 @@ def test_scan_pack_file_scans_the_manifest_beside_the_pack(tmp_path: Path):
         ("metrics_mapping.json:$.provenance.operator", "schema"),
         ("metrics_mapping.json:$.provenance.operator", "email"),
     }
+
+
+def test_a_pack_that_is_not_the_approved_bytes_is_named(tmp_path: Path):
+    pack = tmp_path / "metrics.json"
+    pack.write_bytes(json.dumps(valid_pack_data(), indent=2).encode())
+    (tmp_path / "metrics_mapping.json").write_text(json.dumps(_realistic()))  # SHA-256 of other bytes
+    result = scan_pack_file(pack)
+    assert result.source == str(pack)
+    assert result.findings == (Finding("$", "manifest", "pack bytes do not match the SHA-256 in metrics_mapping.json"),)
+
+
+def test_manifest_findings_keep_their_source_and_detail(tmp_path: Path):
+    data = _realistic()
+    data["provenance"]["host"] = "10.1.2.3"
+    assert _scan(data).source == "m_mapping.json"
+    pack = tmp_path / "metrics.json"
+    pack.write_bytes(json.dumps(valid_pack_data(), indent=2).encode())
+    (tmp_path / "metrics_mapping.json").write_text(json.dumps(data))
+    assert scan_pack_file(pack).findings == (
+        Finding("metrics_mapping.json:$.provenance.host", "ip_address", "10…(8 chars)"),
+    )
+    with pytest.raises(PrivacyViolation) as caught:
+        require_clean(scan_pack_file(pack))
+    assert str(caught.value).endswith(
+        "1 finding(s); the pack must not leave:\n  metrics_mapping.json:$.provenance.host: ip_address: 10…(8 chars)"
+    )
