@@ -209,7 +209,7 @@ def resolve_run(band: str, seed: str, run_id: str) -> Summary:
     """
     import hashlib
 
-    from synthcore.load.schema import default_schema_name
+    from synthcore.names import default_schema_name
     from synthcore.spec.bands import parse_band
 
     parsed = parse_band(band)

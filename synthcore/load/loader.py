@@ -34,6 +34,7 @@ from synthcore.artifacts import check_writable_dir, write_bytes_atomic, write_js
 from synthcore.errors import InputError, LoadError, SynthError, TransientLoadError
 from synthcore.load import ledger
 from synthcore.load.copy import copy_parquet
+from synthcore.load.faults import fault_point
 from synthcore.load.guard import guard_target
 from synthcore.load.preflight import dataset_identity, preflight_dataset
 from synthcore.load.schema import add_keys, create_run_schema, read_marker
@@ -70,6 +71,8 @@ def _copy_chunk(conninfo: str, schema: str, path: Path, table: str, chunk: int, 
                 raise LoadError(f"{table} chunk {chunk}: copied {rows} rows but the chunk report says {expected_rows}")
             seconds = time.perf_counter() - started
             ledger.record_chunk(cur, schema, table, chunk, rows, size, seconds)
+            fault_point("chunk-copied", table, chunk)
+        fault_point("chunk-committed", table, chunk)
     except psycopg.OperationalError as exc:
         raise TransientLoadError(f"COPY into {schema}.{table} failed for chunk {chunk}: {exc}") from exc
     except psycopg.Error as exc:

@@ -1,6 +1,7 @@
 """Scan a metrics pack before it leaves: closed-schema check plus PII and secret detection on every key and value.
 
-A pack with its mapping manifest beside it must also match the manifest's SHA-256 (approval and upload re-check).
+A pack with its mapping manifest beside it must also match the manifest's SHA-256 (approval and upload re-check),
+and the manifest is scanned like the pack (closed MappingManifest schema, every key and value).
 
 Fails closed: anything that is not strict JSON, breaks the MetricsPack schema, is too large or too deep, or
 holds a detectable email, phone number, SSN, card, IBAN, IP address, UUID, token, JWT, cloud key, private key,
@@ -16,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from synthcore.errors import PrivacyViolation, SpecError
 from synthcore.privacy.decoders import decoded_variants
 from synthcore.privacy.detectors import detect, redact
-from synthcore.spec.io import load_model, parse_strict_json, sha256_hex
+from synthcore.spec.io import parse_model, parse_strict_json, sha256_hex
 from synthcore.spec.manifest import MappingManifest, manifest_path_for
 from synthcore.spec.metrics_pack import MetricsPack
 
@@ -30,6 +31,12 @@ MAX_PACK_BYTES = 4 * 1024 * 1024
 MAX_NESTING = 16
 """A valid pack nests 5 levels deep."""
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+MANIFEST_EXEMPT: dict[str, frozenset[str]] = {
+    "$.pack_sha256": frozenset({"hex_token", "uuid"}),
+    "$.tokenization.key_fingerprint": frozenset({"hex_token"}),
+    "$.provenance.source_database": frozenset({"ip_address"}),
+}
+"""Detections the manifest schema makes harmless: its pattern admits only a digest there, or a database host."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,18 @@ class ScanResult:
 
 def scan_pack_bytes(data: bytes, source: str) -> ScanResult:
     """Scan the exact bytes of a pack (the bytes that are hashed, approved and uploaded)."""
+    return _scan_bytes(data, source, MetricsPack, {})
+
+
+def scan_manifest_bytes(data: bytes, source: str) -> ScanResult:
+    """Scan the exact bytes of a mapping manifest like a pack, against the MappingManifest schema.
+
+    Only the detections listed in MANIFEST_EXEMPT, at their paths, are not findings.
+    """
+    return _scan_bytes(data, source, MappingManifest, MANIFEST_EXEMPT)
+
+
+def _scan_bytes(data: bytes, source: str, model: type[BaseModel], exempt: dict[str, frozenset[str]]) -> ScanResult:
     findings: list[Finding] = []
     if len(data) > MAX_PACK_BYTES:
         findings.append(Finding("$", "size", f"{len(data)} bytes exceeds {MAX_PACK_BYTES}"))
@@ -75,30 +94,40 @@ def scan_pack_bytes(data: bytes, source: str) -> ScanResult:
     if depth > MAX_NESTING:
         findings.append(Finding("$", "schema", f"nesting depth {depth} exceeds {MAX_NESTING}"))
     else:
-        findings.extend(_schema_findings(document))
-    findings.extend(_content_findings(document))
+        findings.extend(_schema_findings(document, model))
+    findings.extend(f for f in _content_findings(document) if f.category not in exempt.get(f.path, ()))
     return ScanResult(source, tuple(findings))
 
 
 def scan_pack_file(path: Path | str) -> ScanResult:
-    """Read and scan a pack file; if its mapping manifest is beside it, the pack must match its SHA-256.
+    """Read and scan a pack file and, if it is beside it, its mapping manifest, whose SHA-256 the pack must match.
+
+    Manifest findings carry the manifest's file name before their JSON path.
 
     Raises:
-        SpecError: the file (or its manifest) cannot be read, or the manifest is invalid.
+        SpecError: the file (or its manifest) cannot be read.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SpecError(str(path), [f"cannot read file: {exc.strerror}"]) from None
+    data = _read(path)
     result = scan_pack_bytes(data, str(path))
     manifest_path = manifest_path_for(path)
-    if manifest_path.exists():
-        manifest = load_model(MappingManifest, manifest_path)
-        if manifest.pack_sha256 != sha256_hex(data):
-            mismatch = Finding("$", "manifest", f"pack bytes do not match the SHA-256 in {manifest_path.name}")
-            result = ScanResult(result.source, (*result.findings, mismatch))
-    return result
+    if not manifest_path.exists():
+        return result
+    manifest_data = _read(manifest_path)
+    manifest = scan_manifest_bytes(manifest_data, str(manifest_path))
+    named = (Finding(f"{manifest_path.name}:{f.path}", f.category, f.detail) for f in manifest.findings)
+    findings = [*result.findings, *named]
+    digest = parse_model(MappingManifest, manifest_data, str(manifest_path)).pack_sha256 if manifest.clean else None
+    if digest is not None and digest != sha256_hex(data):
+        findings.append(Finding("$", "manifest", f"pack bytes do not match the SHA-256 in {manifest_path.name}"))
+    return ScanResult(result.source, tuple(findings))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SpecError(str(path), [f"cannot read file: {exc.strerror}"]) from None
 
 
 def require_clean(result: ScanResult) -> None:
@@ -120,10 +149,10 @@ def _depth(node: Any) -> int:
     return 0
 
 
-def _schema_findings(document: Any) -> list[Finding]:
+def _schema_findings(document: Any, model: type[BaseModel]) -> list[Finding]:
     """One finding per schema violation; the offending value is never echoed (it may be the PII)."""
     try:
-        MetricsPack.model_validate(document)
+        model.model_validate(document)
     except ValidationError as exc:
         return [
             Finding(

@@ -93,15 +93,15 @@ def protect_bin_sums(
     """Publish per-bin sums of non-negative values: k users, then the (1, 50%) and (2, 67%) dominance rules.
 
     Every item in bin ``i`` lies in ``[edges[i], edges[i+1])``, so the largest item is below the upper edge and the
-    sum is at least ``count * lower``; a sum is published only when these bounds prove that no item exceeds half of
-    it and no two items exceed 67% of it. The open top bin has no bound and its sum is never published; a bin whose
-    items are all 0 sums to 0 and is safe.
+    sum is at least ``count * lower``; a sum is published only when these bounds prove that no two items exceed 67%
+    of it (``2 * upper <= 0.67 * floor``), which also proves that no item exceeds half of it (one item is below
+    ``upper <= 0.335 * floor``). The open top bin has no bound and its sum is never published; a bin whose items are
+    all 0 sums to 0 and is safe.
     """
     lower = np.asarray(edges, dtype=np.float64)
     upper = np.append(lower[1:], np.inf)
-    floor_sum = counts * lower
     all_zero = (lower == 0) & (upper <= 1)
-    bounded = (floor_sum > 0) & (upper <= 0.5 * floor_sum) & (2 * upper <= 0.67 * floor_sum)
+    bounded = 2 * upper <= 0.67 * (counts * lower)
     return protect_vector(sums, users, policy, tally, allowed=all_zero | bounded)
 
 

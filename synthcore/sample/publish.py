@@ -1,8 +1,8 @@
 """Export a metrics pack and its mapping manifest: sample, scan the exact bytes, then write both atomically.
 
 The pack is serialised once; those bytes are scanned (fail closed), written, and hashed into the manifest, so
-approval and upload can re-check that the file they hold is the file that passed. Nothing is written when the
-scan finds anything.
+approval and upload can re-check that the file they hold is the file that passed. The manifest's bytes are scanned
+too. Nothing is written when either scan finds anything.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 
 from synthcore import __version__, pg
 from synthcore.artifacts import check_writable_dir, write_bytes_atomic
-from synthcore.errors import OutputError
-from synthcore.privacy.scan import require_clean, scan_pack_bytes
+from synthcore.errors import InputError, OutputError
+from synthcore.privacy.scan import require_clean, scan_manifest_bytes, scan_pack_bytes
 from synthcore.sample.keyed_ids import ALGORITHM, KEY_ENV, MIN_KEY_BYTES, AnonymizationKey
 from synthcore.sample.sampler import SampleOptions, SampleResult, sample_shape
 from synthcore.spec import manifest as mf
@@ -27,7 +27,7 @@ from synthcore.spec.io import sha256_hex
 from synthcore.spec.metrics_pack import MetricsPack
 
 OPERATOR_ENV = "SYNTHDATA_OPERATOR"
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._@:/+-]")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._:/+-]")
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,9 @@ def export_pack(
     """Sample the database at ``conninfo`` with ``key`` and write ``out`` plus its manifest, or nothing at all.
 
     Raises:
-        PrivacyViolation: the pack failed the scan (nothing is written).
+        PrivacyViolation: the pack or manifest failed the scan (nothing is written).
         OutputError: ``out`` is not a ``.json`` path with a plain file name, or its folder cannot be written.
+        InputError: the operator name is not a plain account name.
     """
     if out.suffix != ".json" or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", out.name):
         raise OutputError(f"pack path must end in .json and have a plain file name (got {str(out)!r})")
@@ -65,8 +66,10 @@ def export_pack(
     source = pg.describe_target(conninfo)
     manifest = build_manifest(result, key, pack_file=out.name, pack_sha256=digest, source=source, operator=operator)
     manifest_path = mf.manifest_path_for(out)
+    manifest_data = (manifest.model_dump_json(indent=2) + "\n").encode()
+    require_clean(scan_manifest_bytes(manifest_data, str(manifest_path)))
     write_bytes_atomic(out, data)
-    write_bytes_atomic(manifest_path, (manifest.model_dump_json(indent=2) + "\n").encode())
+    write_bytes_atomic(manifest_path, manifest_data)
     return ExportedPack(out, manifest_path, digest, result)
 
 
@@ -74,14 +77,22 @@ def operator_name() -> str:
     """Who runs the sampler: ``SYNTHDATA_OPERATOR`` (set by the DAG), else the OS user, else ``uid-<n>``.
 
     A container running under an arbitrary uid has no passwd entry; its uid still identifies it.
+
+    Raises:
+        InputError: the name is not a plain account name (an email address or free text would leave with the pack).
     """
     name = os.environ.get(OPERATOR_ENV)
-    if name:
-        return name
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid-{os.getuid()}"
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):
+            return f"uid-{os.getuid()}"
+    if not mf.OPERATOR_PATTERN.fullmatch(name):
+        raise InputError(
+            f"operator name ({OPERATOR_ENV} or the OS user) must be a plain account name matching"
+            f" {mf.OPERATOR_PATTERN.pattern} (no email address, no spaces); the value given is not shown"
+        )
+    return name
 
 
 def build_manifest(
@@ -122,7 +133,7 @@ def build_manifest(
         ),
         retention=mf.Retention(days=mf.RETENTION_DAYS, created_at=created, expires_at=mf.expiry(created)),
         provenance=mf.Provenance(
-            operator=_safe_name(operator),
+            operator=operator,
             host=_safe_name(socket.gethostname()),
             source_database=_safe_name(source),
             code_version=f"synthcore-{__version__}",

@@ -8,6 +8,7 @@ no token and no identifier; every free-form field is pattern-limited.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Final, Literal
@@ -23,8 +24,10 @@ NORMALISATION = "uuid: canonical lowercase text; grouping and distinct counts ru
 DP_MECHANISM = "discrete Laplace (OpenDP make_laplace over vector_domain, l1_distance)"
 DP_UNIT = "row"
 
-Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@:/+-]{0,127}$")]
-"""A short machine name (file, host, user, version): no spaces, no free text."""
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,127}$")]
+"""A short machine name (file, host, database, version): no spaces, no free text, no ``@``."""
+OPERATOR_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+"""An account name (OS user, service account): letters, digits, ``._-``; never an email address."""
 
 
 class Tokenization(StrictModel):
@@ -93,7 +96,7 @@ class Retention(StrictModel):
 class Provenance(StrictModel):
     """Who produced the pack, where, from which database, with which code."""
 
-    operator: Name
+    operator: str = Field(pattern=f"^{OPERATOR_PATTERN.pattern}$")
     host: Name
     source_database: Name = Field(description="host:port/dbname of the sampled database, without credentials")
     code_version: Name

@@ -64,7 +64,7 @@ def _run(seed: str, keep: bool) -> tuple[object, dict]:
 
 def test_every_task_runs_and_the_same_seed_loads_identical_tables(airflow_db: None, target: str, tmp_path: Path):
     from synthcore import stages
-    from synthcore.load.schema import default_schema_name
+    from synthcore.names import default_schema_name
 
     schema = default_schema_name("ci", "demo")
     _, states = _run("demo", keep=True)

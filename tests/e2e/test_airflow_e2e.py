@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from synthcore import pg, stages
-from synthcore.load.schema import default_schema_name
+from synthcore.names import default_schema_name
 from synthcore.pgserver import PgServer, running_server
 from synthcore.spec.distribution import DistributionSpec
 from synthcore.spec.io import load_model

@@ -74,6 +74,8 @@ def test_valid_manifest_parses():
         ("tokenization", "tokens_exported", True, r"tokenization\.tokens_exported: Input should be False"),
         ("tokenization", "key_fingerprint", "the-key-itself", r"tokenization\.key_fingerprint: String should match"),
         ("provenance", "operator", "Jane Doe <jane@example.com>", r"provenance\.operator: String should match"),
+        ("provenance", "operator", "jane.doe@example.com", r"provenance\.operator: String should match"),
+        ("provenance", "host", "svc@sampler-7f9c", r"provenance\.host: String should match"),
         (None, "pack_sha256", "abc", r"pack_sha256: String should match pattern"),
         (None, "secret", "x", r"secret: Extra inputs are not permitted"),
     ],

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Mutation testing of the protection modules (docs/mutation-testing.md). Not part of the test suite or of CI.
+# Usage: bash scripts/mutation.sh [SCOPE ...]    (default: gate privacy disclosure ledger)
+#   gate        synthcore/fidelity/gate.py                                  unit tests
+#   privacy     synthcore/privacy/ (PII scan, decoders, detectors)          unit tests
+#   disclosure  synthcore/sample/disclosure.py, noise.py, keyed_ids.py      unit tests
+#   ledger      synthcore/load/ledger.py + the loader's chunk transaction    PostgreSQL exactly-once tests, run in
+#               (_copy_chunk, finalize_load)                                 a scratch copy (mutants-ledger/)
+# Configuration: setup.cfg [mutmut]. Results stay in mutants/ (mutants-ledger/) for `mutmut results` / `mutmut show`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+declare -A GLOBS=(
+  [gate]="synthcore.fidelity.gate.*"
+  [privacy]="synthcore.privacy.*"
+  [disclosure]="synthcore.sample.disclosure.* synthcore.sample.noise.* synthcore.sample.keyed_ids.*"
+  [ledger]="synthcore.load.ledger.* synthcore.load.loader.x__copy_chunk* synthcore.load.loader.x_finalize_load*"
+)
+LEDGER_TESTS="tests/integration/load/test_exactly_once.py tests/integration/load/test_loader.py"
+scopes=("$@")
+[ ${#scopes[@]} -eq 0 ] && scopes=(gate privacy disclosure ledger)
+unit=() ledger=()
+for scope in "${scopes[@]}"; do
+  [ -n "${GLOBS[$scope]:-}" ] || { echo "unknown scope: $scope (one of: ${!GLOBS[*]})" >&2; exit 2; }
+  read -ra parts <<<"${GLOBS[$scope]}"
+  if [ "$scope" = ledger ]; then ledger+=("${parts[@]}"); else unit+=("${parts[@]}"); fi
+done
+
+export SYNTHDATA_PG_PREFIX="synthdata-pg-mutmut-"
+stop_servers() {  # a mutant that times out is killed together with the server its tests started
+  local bindir
+  bindir=$(uv run --frozen python -c "from synthcore.pgserver import find_bindir; print(find_bindir())")
+  for data in "${TMPDIR:-/tmp}"/"${SYNTHDATA_PG_PREFIX}"*/data; do
+    [ -f "$data/postmaster.pid" ] || continue
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$bindir/pg_ctl" stop -D "$data" -m immediate -w >/dev/null || true
+    else "$bindir/pg_ctl" stop -D "$data" -m immediate -w >/dev/null || true; fi
+  done
+  rm -rf "${TMPDIR:-/tmp}"/"${SYNTHDATA_PG_PREFIX}"*
+}
+trap stop_servers EXIT
+
+run() {  # run mutmut over the given mutant-name globs in the current directory, then print the score
+  mkdir -p mutants
+  nice -n 10 uv run --frozen --project "$root" mutmut run --max-children "${MUTMUT_CHILDREN:-2}" "$@" \
+    | tr '\r' '\n' >mutants/run.log
+  uv run --frozen --project "$root" python "$root/scripts/mutation_score.py" "$@"
+}
+
+if [ ${#unit[@]} -gt 0 ]; then run "${unit[@]}"; fi
+if [ ${#ledger[@]} -gt 0 ]; then
+  rm -rf mutants-ledger && mkdir -p mutants-ledger/src
+  git ls-files -z | tar --null -T - -cf - | tar -xf - -C mutants-ledger/src  # the working tree's tracked files
+  cd mutants-ledger/src
+  for t in $LEDGER_TESTS; do sed -i "s|^pytest_add_cli_args_test_selection =|&\n    $t|" setup.cfg; done
+  run "${ledger[@]}"
+fi

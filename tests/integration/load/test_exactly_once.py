@@ -1,0 +1,161 @@
+"""Exactly-once, proven by breaking it: crashes at named points of the chunk transaction, two loaders at once,
+a PostgreSQL restart mid-load. Every scenario ends with a rerun (or the survivors) giving exact counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import CHUNKS, SCHEMA, Dataset
+
+from synthcore.errors import InputError
+from synthcore.load import load_dataset
+from synthcore.load.faults import FAULT_ENV, InjectedFault
+from synthcore.pgserver import _as_server_user, running_server
+from synthcore.spec.tables import TABLES
+
+SYNTHCORE = str(Path(sys.executable).with_name("synthcore"))
+FAULT_TABLE, FAULT_CHUNK = "messages", 1
+WAITING_LOADERS = (
+    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'synthcore-load' AND wait_event_type = 'Lock'"
+)
+
+
+def _loader(dsn: str, data: Path, runs: Path, *, parallel: int = 1) -> list[str]:
+    return [SYNTHCORE, "load", "--dsn", dsn, "--data", str(data), "--schema", SCHEMA,
+            "--parallel", str(parallel), "--runs-dir", str(runs)]  # fmt: skip
+
+
+def _counts(dsn: str) -> dict[str, int]:
+    with psycopg.connect(dsn) as conn:
+        return {t: conn.execute(f'SELECT count(*) FROM {SCHEMA}."{t}"').fetchone()[0] for t in TABLES}
+
+
+def _ledger(dsn: str) -> dict[tuple[str, int], int]:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(f'SELECT "table", chunk, rows FROM {SCHEMA}._synthcore_ledger').fetchall()
+    return {(t, c): r for t, c, r in rows}
+
+
+def _expected(dataset: Dataset) -> dict[str, int]:
+    return {t: dataset.report.tables[t].rows for t in TABLES}
+
+
+def _assert_ledger_matches_rows(dsn: str) -> None:
+    """What the ledger says is in, is in: per table, the committed ledger rows sum to the table's row count."""
+    ledger = _ledger(dsn)
+    assert _counts(dsn) == {t: sum(r for (tt, _), r in ledger.items() if tt == t) for t in TABLES}
+
+
+def _wait_for(dsn: str, query: str, at_least: int) -> None:
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        deadline = time.monotonic() + 60
+        while admin.execute(query).fetchone()[0] < at_least:
+            assert time.monotonic() < deadline, f"timed out waiting for {query!r} >= {at_least}"
+            time.sleep(0.02)
+
+
+def test_each_chunk_commits_in_the_transaction_of_its_ledger_row(pg_dsn: str, dataset: Dataset, runs_dir: Path):
+    """PostgreSQL's own record: every row of a table was written by the transaction that wrote a ledger row."""
+    load_dataset(pg_dsn, dataset.path, schema=SCHEMA, parallel=2, runs_dir=runs_dir)
+    with psycopg.connect(pg_dsn) as conn:
+        for table in TABLES:
+            ledger_xids = conn.execute(
+                f'SELECT xmin::text, rows FROM {SCHEMA}._synthcore_ledger WHERE "table" = %s', [table]
+            ).fetchall()
+            data_xids = conn.execute(f'SELECT DISTINCT xmin::text FROM {SCHEMA}."{table}"').fetchall()
+            assert len(ledger_xids) == CHUNKS
+            assert {x for (x,) in data_xids} == {x for x, rows in ledger_xids if rows > 0}, table
+
+
+@pytest.mark.parametrize("point", ["chunk-copied", "chunk-committed"])
+def test_failure_at_a_fault_point_then_retry_is_exact(
+    pg_dsn: str, dataset: Dataset, runs_dir: Path, monkeypatch: pytest.MonkeyPatch, point: str
+) -> None:
+    monkeypatch.setenv(FAULT_ENV, f"{point}:{FAULT_TABLE}:{FAULT_CHUNK}:fail")
+    with pytest.raises(InjectedFault, match=f"injected fault at {point} of messages chunk 1"):
+        load_dataset(pg_dsn, dataset.path, schema=SCHEMA, runs_dir=runs_dir)
+    committed = point == "chunk-committed"
+    assert ((FAULT_TABLE, FAULT_CHUNK) in _ledger(pg_dsn)) == committed
+    _assert_ledger_matches_rows(pg_dsn)
+    record = json.loads((runs_dir / SCHEMA / "load-all.json").read_text())
+    assert record["status"] == "failed" and "injected fault" in record["error"]
+
+    monkeypatch.delenv(FAULT_ENV)
+    again = load_dataset(pg_dsn, dataset.path, schema=SCHEMA, runs_dir=runs_dir)
+    assert again.tables[FAULT_TABLE].chunks_skipped == ([0, 1] if committed else [0])
+    assert again.finalized and _counts(pg_dsn) == _expected(dataset)
+
+
+@pytest.mark.parametrize("point", ["chunk-copied", "chunk-committed"])
+def test_sigkill_at_a_fault_point_then_rerun_is_exact(
+    pg_dsn: str, dataset: Dataset, runs_dir: Path, point: str
+) -> None:
+    env = {**os.environ, FAULT_ENV: f"{point}:{FAULT_TABLE}:{FAULT_CHUNK}:kill"}
+    killed = subprocess.run(_loader(pg_dsn, dataset.path, runs_dir), env=env, capture_output=True, check=False)
+    assert killed.returncode == -9, killed.stderr
+    ledger = _ledger(pg_dsn)
+    assert ((FAULT_TABLE, FAULT_CHUNK) in ledger) == (point == "chunk-committed")
+    assert (FAULT_TABLE, FAULT_CHUNK + 1) not in ledger
+    _assert_ledger_matches_rows(pg_dsn)
+
+    env.pop(FAULT_ENV)
+    rerun = subprocess.run(_loader(pg_dsn, dataset.path, runs_dir), env=env, capture_output=True, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _counts(pg_dsn) == _expected(dataset)
+    assert len(_ledger(pg_dsn)) == len(TABLES) * CHUNKS
+
+
+def test_a_malformed_fault_spec_is_named(pg_dsn: str, dataset: Dataset, runs_dir: Path, monkeypatch) -> None:
+    monkeypatch.setenv(FAULT_ENV, "chunk-copied:messages:one:fail")
+    with pytest.raises(InputError, match=f"{FAULT_ENV} must be <chunk-copied|chunk-committed>"):
+        load_dataset(pg_dsn, dataset.path, schema=SCHEMA, runs_dir=runs_dir)
+
+
+def test_two_loaders_at_once_share_the_chunks_through_the_ledger(pg_dsn: str, dataset: Dataset, tmp_path: Path):
+    """Both loaders start while the first table is locked, so they race for every remaining chunk."""
+    load_dataset(pg_dsn, dataset.path, schema=SCHEMA, chunk=0, runs_dir=tmp_path / "setup")  # the schema exists
+    runs = [tmp_path / "a", tmp_path / "b"]
+    with psycopg.connect(pg_dsn) as blocker:
+        blocker.execute(f"LOCK TABLE {SCHEMA}.users IN SHARE MODE")
+        procs = [subprocess.Popen(_loader(pg_dsn, dataset.path, r, parallel=2), stderr=subprocess.PIPE) for r in runs]
+        _wait_for(pg_dsn, WAITING_LOADERS, 2)  # one COPY waits on the lock, the other loader on its ledger row
+        blocker.rollback()
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode()
+    assert _counts(pg_dsn) == _expected(dataset)
+    receipts = [json.loads((r / SCHEMA / "load-all.json").read_text())["receipt"] for r in runs]
+    for table in TABLES:
+        loaded = [set(r["tables"][table]["chunks_loaded"]) for r in receipts]
+        assert not loaded[0] & loaded[1], table  # no chunk copied twice
+        assert loaded[0] | loaded[1] == set(range(1, CHUNKS)), table
+    assert sum(r["finalized"] for r in receipts) == 2  # the second finalizer finds the work done
+
+
+def test_postgres_restart_mid_load_then_rerun_is_exact(dataset: Dataset, tmp_path: Path) -> None:
+    with running_server() as server:
+        dsn = server.create_database("restart")
+        load_dataset(dsn, dataset.path, schema=SCHEMA, chunk=0, runs_dir=tmp_path)
+        blocker = psycopg.connect(dsn)
+        blocker.execute(f"LOCK TABLE {SCHEMA}.messages IN SHARE MODE")  # the messages chunk-1 COPY waits here
+        proc = subprocess.Popen(_loader(dsn, dataset.path, tmp_path), stderr=subprocess.PIPE)
+        _wait_for(dsn, WAITING_LOADERS, 1)
+        assert _ledger(dsn).get((FAULT_TABLE, FAULT_CHUNK)) is None  # claimed, but not committed
+        data, log = server.root / "data", server.root / "server.log"
+        pg_ctl = [str(server.bindir / "pg_ctl"), "restart", "-D", str(data), "-l", str(log), "-m", "fast", "-w"]
+        subprocess.run(_as_server_user(pg_ctl), capture_output=True, check=True)
+        blocker.close()  # its server process is gone
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 1 and b"messages failed for chunk 1" in err, err.decode()
+        _assert_ledger_matches_rows(dsn)
+        again = load_dataset(dsn, dataset.path, schema=SCHEMA, runs_dir=tmp_path)
+        assert again.tables[FAULT_TABLE].chunks_skipped == [0] and again.finalized
+        assert _counts(dsn) == _expected(dataset)
