@@ -29,9 +29,10 @@ import psycopg
 from psycopg import sql
 
 from synthcore.baseline import capture_baseline, compare_baselines, comparison_markdown
+from synthcore.baseline.indexes import apply_index_file
 from synthcore.generate import generate_dataset
 from synthcore.load import load_dataset
-from synthcore.load.schema import add_keys, apply_index_file, schema_sections, use_schema
+from synthcore.load.schema import add_keys, schema_sections, use_schema
 from synthcore.load.warm import warm_schema
 from synthcore.pgserver import running_server
 from synthcore.spec.bands import Band

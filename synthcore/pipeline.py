@@ -87,11 +87,11 @@ def run_pipeline(
     """
     from synthcore.artifacts import write_bytes_atomic
     from synthcore.baseline import capture_baseline, compare_baselines, comparison_markdown
+    from synthcore.baseline.indexes import apply_index_file
     from synthcore.calibrate import calibrate_files
     from synthcore.fidelity import compute_fidelity
     from synthcore.generate import generate_dataset
     from synthcore.load import load_dataset
-    from synthcore.load.schema import apply_index_file
     from synthcore.load.warm import warm_schema
     from synthcore.privacy import require_clean, scan_pack_file
     from synthcore.sample import SampleOptions, export_pack

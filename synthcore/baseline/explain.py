@@ -23,7 +23,7 @@ from psycopg import sql
 
 from synthcore.baseline.catalog import Catalog, CatalogQuery, load_catalog
 from synthcore.errors import InputError
-from synthcore.load.schema import read_marker
+from synthcore.load.ownership import require_owned
 from synthcore.pg import connect
 from synthcore.spec.database import BaselineReport, QueryBaseline
 from synthcore.spec.tables import TABLES
@@ -170,8 +170,7 @@ def capture_baseline(
     with connect(
         conninfo, application_name=APPLICATION_NAME, readonly=True, autocommit=True, statement_timeout_ms=timeout_ms
     ) as conn:
-        if read_marker(conn, schema) is None:
-            raise InputError(f"schema {schema!r} does not exist or was not created by synthcore load")
+        require_owned(conn, schema)
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         for name, value in SESSION_SETTINGS.items():
             conn.execute("SELECT set_config(%s, %s, false)", [name, value])

@@ -86,8 +86,8 @@ def baseline(
     """Capture EXPLAIN (ANALYZE, BUFFERS) baselines of specs/queries/, or compare PRE and POST (GO/NO-GO)."""
     from synthcore.artifacts import write_bytes_atomic, write_json_atomic
     from synthcore.baseline import capture_baseline, compare_baselines, comparison_markdown
+    from synthcore.baseline.indexes import apply_index_file
     from synthcore.errors import GateFailed, InputError
-    from synthcore.load.schema import apply_index_file
     from synthcore.spec.database import BaselineReport
     from synthcore.spec.io import load_model
 

@@ -10,22 +10,19 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from synthcore.errors import InputError, LoadError
-from synthcore.load.guard import guard_target
-from synthcore.pg import connect, qualified
+from synthcore.errors import LoadError
+from synthcore.load.ownership import CREATED_BY, lock_schema, marker_comment, read_marker, schema_exists
+from synthcore.pg import qualified
 from synthcore.spec.io import SPECS_DIR
 from synthcore.spec.tables import TABLES
 
 SCHEMA_SQL = SPECS_DIR / "schema.sql"
-MARKER_PREFIX = "synthdata:"
 _SECTION = re.compile(r"^-- (keys|foreign keys)$", re.MULTILINE)
 _FOREIGN_KEY = re.compile(
     r'ALTER TABLE (\w+) ADD CONSTRAINT "?(\w+)"?\s+FOREIGN KEY \(([^)]*)\) REFERENCES (\w+) \(([^)]*)\)', re.DOTALL
@@ -56,7 +53,7 @@ class KeyRef:
     ref_columns: tuple[str, ...] = ()
 
 
-def _statements(text: str) -> list[str]:
+def sql_statements(text: str) -> list[str]:
     """Split SQL text on ``;`` at line ends, dropping comment-only lines."""
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
     return [s.strip() for s in re.split(r";\s*$", "\n".join(lines), flags=re.MULTILINE) if s.strip()]
@@ -75,7 +72,7 @@ def schema_sections() -> SchemaSections:
     parts = _SECTION.split(SCHEMA_SQL.read_text())
     if len(parts) != 5 or parts[1] != "keys" or parts[3] != "foreign keys":
         raise LoadError(f"{SCHEMA_SQL}: expected sections '-- keys' then '-- foreign keys' after the CREATE TABLEs")
-    return SchemaSections(_statements(parts[0]), _statements(parts[2]), _statements(parts[4]))
+    return SchemaSections(sql_statements(parts[0]), sql_statements(parts[2]), sql_statements(parts[4]))
 
 
 def unique_keys() -> list[KeyRef]:
@@ -100,25 +97,6 @@ def default_schema_name(band: str, seed: str) -> str:
     return name
 
 
-def read_marker(conn: psycopg.Connection, schema: str) -> dict[str, Any] | None:
-    """The identity recorded on ``schema`` by synthcore, or None when the schema is absent or not synthcore's."""
-    row = conn.execute(
-        "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = %s", [schema]
-    ).fetchone()
-    if row is None or not (row[0] or "").startswith(MARKER_PREFIX):
-        return None
-    try:
-        marker = json.loads(row[0].removeprefix(MARKER_PREFIX))
-    except ValueError:
-        return None
-    return marker if isinstance(marker, dict) and marker.get("created_by") == "synthcore" else None
-
-
-def schema_exists(conn: psycopg.Connection, schema: str) -> bool:
-    """Whether a schema named ``schema`` exists."""
-    return conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema]).fetchone() is not None
-
-
 def use_schema(conn: psycopg.Connection, schema: str) -> None:
     """Point the current transaction's search_path at ``schema`` only, so unqualified DDL lands there."""
     conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
@@ -135,9 +113,9 @@ def create_run_schema(conn: psycopg.Connection, schema: str, identity: dict[str,
     Raises:
         LoadError: the schema exists but is not synthcore's, or holds a different dataset.
     """
-    wanted = {"created_by": "synthcore", **identity}
+    wanted = {"created_by": CREATED_BY, **identity}
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"synthcore:{schema}"])
+        lock_schema(conn, schema)
         if schema_exists(conn, schema):
             marker = read_marker(conn, schema)
             if marker is None:
@@ -149,7 +127,7 @@ def create_run_schema(conn: psycopg.Connection, schema: str, identity: dict[str,
                 )
             return False
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-        comment = MARKER_PREFIX + json.dumps(wanted, sort_keys=True)
+        comment = marker_comment(identity)
         conn.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(sql.Identifier(schema), sql.Literal(comment)))
         use_schema(conn, schema)
         for statement in [*schema_sections().tables, *extra_ddl]:
@@ -169,7 +147,7 @@ def _set_autovacuum(conn: psycopg.Connection, schema: str, *, enabled: bool) -> 
         conn.execute(sql.SQL("ALTER TABLE {} {}").format(qualified(schema, table), option))
 
 
-def _prepare_index_builds(conn: psycopg.Connection, schema: str) -> None:
+def prepare_index_builds(conn: psycopg.Connection, schema: str) -> None:
     """Give the open transaction's index builds MAINTENANCE_WORK_MEM and point it at ``schema``."""
     conn.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(MAINTENANCE_WORK_MEM)))
     use_schema(conn, schema)
@@ -177,31 +155,8 @@ def _prepare_index_builds(conn: psycopg.Connection, schema: str) -> None:
 
 def add_keys(conn: psycopg.Connection, schema: str) -> None:
     """Add the primary keys, unique indexes and foreign keys of specs/schema.sql in the open transaction."""
-    _prepare_index_builds(conn, schema)
+    prepare_index_builds(conn, schema)
     _set_autovacuum(conn, schema, enabled=True)
     sections = schema_sections()
     for statement in [*sections.keys, *sections.foreign_keys]:
         conn.execute(statement)
-
-
-def apply_index_file(conninfo: str, schema: str, path: Path) -> float:
-    """Run an index file (e.g. specs/indexes/phase-2.sql) inside ``schema`` in one transaction; return seconds.
-
-    Raises:
-        InputError: the file cannot be read, or ``schema`` is missing or not synthcore's.
-        ProductionTargetRefused: the environment guard refused the target.
-    """
-    try:
-        statements = _statements(path.read_text())
-    except OSError as exc:
-        raise InputError(f"cannot read index file {str(path)!r}: {exc.strerror}") from None
-    started = time.perf_counter()
-    with connect(conninfo, application_name="synthcore-indexes") as conn:
-        guard_target(conn, schema)
-        with conn.transaction():
-            if read_marker(conn, schema) is None:
-                raise InputError(f"schema {schema!r} does not exist or was not created by synthcore load")
-            _prepare_index_builds(conn, schema)
-            for statement in statements:
-                conn.execute(statement)
-    return time.perf_counter() - started

@@ -12,9 +12,10 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from synthcore.errors import InputError, IntegrityCheckFailed
+from synthcore.errors import IntegrityCheckFailed
 from synthcore.load.ledger import LEDGER_TABLE
-from synthcore.load.schema import read_marker, use_schema
+from synthcore.load.ownership import require_owned
+from synthcore.load.schema import use_schema
 from synthcore.pg import connect, qualified
 from synthcore.spec.database import CheckResult, IntegrityReport
 from synthcore.spec.io import load_model
@@ -48,8 +49,7 @@ def check_integrity(conninfo: str, schema: str, report_path: Path | None = None)
     started = time.perf_counter()
     report = load_model(GenerationReport, report_path) if report_path else None
     with connect(conninfo, application_name=APPLICATION_NAME, readonly=True) as conn, conn.transaction():
-        if read_marker(conn, schema) is None:
-            raise InputError(f"schema {schema!r} does not exist or was not created by synthcore load")
+        require_owned(conn, schema)
         expected = {t: report.tables[t].rows for t in TABLES} if report else _ledger_rows(conn, schema)
         use_schema(conn, schema)
         results = []

@@ -13,8 +13,8 @@ from conftest import SCHEMA
 from synthcore.artifacts import write_json_atomic
 from synthcore.baseline import capture_baseline, compare_baselines, comparison_markdown
 from synthcore.baseline.catalog import Catalog, CatalogQuery
+from synthcore.baseline.indexes import apply_index_file
 from synthcore.errors import InputError
-from synthcore.load.schema import apply_index_file
 from synthcore.load.warm import warm_schema
 from synthcore.spec.io import SPECS_DIR
 

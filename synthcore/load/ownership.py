@@ -1,0 +1,92 @@
+"""Run-schema ownership: the one place that knows which schemas synthcore created and how to lock one.
+
+A run schema carries synthcore's marker as its comment, ``synthdata:{"created_by": "synthcore", ...identity}``.
+Load writes it (under ``lock_schema``); verify, warm, baseline, index application and teardown call
+``require_owned`` before touching anything; teardown also takes ``lock_schema`` so it cannot race a loader creating
+the same schema. ``constraints`` reads what the catalog proves about a schema's keys (verify uses it).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from synthcore.errors import InputError
+
+MARKER_PREFIX = "synthdata:"
+CREATED_BY = "synthcore"
+
+CONSTRAINTS_SQL = """
+SELECT con.conname, con.contype, con.convalidated, cls.relname
+FROM pg_constraint con JOIN pg_class cls ON cls.oid = con.conrelid
+WHERE con.connamespace = to_regnamespace(%(schema)s) AND con.contype IN ('p', 'u', 'f')
+UNION ALL
+SELECT idx.relname, 'u', ind.indisvalid AND ind.indisready, tbl.relname
+FROM pg_index ind JOIN pg_class idx ON idx.oid = ind.indexrelid JOIN pg_class tbl ON tbl.oid = ind.indrelid
+WHERE idx.relnamespace = to_regnamespace(%(schema)s) AND ind.indisunique AND NOT ind.indisprimary
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ind.indexrelid)
+"""
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A key as the catalog holds it: kind ``p``/``u``/``f`` and whether it is validated (holds for every row)."""
+
+    name: str
+    kind: str
+    validated: bool
+    table: str
+
+
+def marker_comment(identity: dict[str, Any]) -> str:
+    """The schema comment that marks a run schema as synthcore's, with the dataset identity."""
+    return MARKER_PREFIX + json.dumps({"created_by": CREATED_BY, **identity}, sort_keys=True)
+
+
+def read_marker(conn: psycopg.Connection, schema: str) -> dict[str, Any] | None:
+    """The identity recorded on ``schema`` by synthcore, or None when the schema is absent or not synthcore's."""
+    row = conn.execute(
+        "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = %s", [schema]
+    ).fetchone()
+    if row is None or not (row[0] or "").startswith(MARKER_PREFIX):
+        return None
+    try:
+        marker = json.loads(row[0].removeprefix(MARKER_PREFIX))
+    except ValueError:
+        return None
+    return marker if isinstance(marker, dict) and marker.get("created_by") == CREATED_BY else None
+
+
+def schema_exists(conn: psycopg.Connection, schema: str) -> bool:
+    """Whether a schema named ``schema`` exists."""
+    return conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema]).fetchone() is not None
+
+
+def lock_schema(conn: psycopg.Connection, schema: str) -> None:
+    """Take the transaction-level advisory lock that serialises creating and dropping ``schema``."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"synthcore:{schema}"])
+
+
+def require_owned(conn: psycopg.Connection, schema: str) -> dict[str, Any]:
+    """The marker of ``schema``; refuse a schema that is missing or that synthcore did not create.
+
+    Raises:
+        InputError: ``schema`` does not exist or carries no synthcore marker.
+    """
+    marker = read_marker(conn, schema)
+    if marker is None:
+        raise InputError(f"schema {schema!r} does not exist or was not created by synthcore load")
+    return marker
+
+
+def constraints(conn: psycopg.Connection, schema: str) -> dict[str, Constraint]:
+    """Primary keys, unique constraints or indexes, and foreign keys of ``schema`` by name, with their validity.
+
+    A unique index counts as validated only when it is valid and ready (a failed ``CREATE INDEX CONCURRENTLY``
+    leaves an invalid one that proves nothing).
+    """
+    rows = conn.execute(CONSTRAINTS_SQL, {"schema": schema}).fetchall()
+    return {name: Constraint(name, kind, bool(valid), table) for name, kind, valid, table in rows}
