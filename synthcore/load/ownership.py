@@ -19,26 +19,47 @@ from synthcore.errors import InputError
 MARKER_PREFIX = "synthdata:"
 CREATED_BY = "synthcore"
 
-CONSTRAINTS_SQL = """
-SELECT con.conname, con.contype, con.convalidated, cls.relname
-FROM pg_constraint con JOIN pg_class cls ON cls.oid = con.conrelid
+_COLUMNS = """ARRAY(SELECT a.attname::text FROM unnest({keys}) WITH ORDINALITY AS k(num, pos)
+    JOIN pg_attribute a ON a.attrelid = {rel} AND a.attnum = k.num ORDER BY k.pos)"""
+_NOT_NULL = """coalesce((SELECT bool_and(a.attnotnull) FROM unnest({keys}) AS k(num)
+    JOIN pg_attribute a ON a.attrelid = {rel} AND a.attnum = k.num), false)"""
+# Keys of a schema: constraints (primary, unique, foreign) and unique indexes that back no constraint. A foreign key
+# holds only while its RI triggers fire, so one with a disabled trigger counts as not validated.
+CONSTRAINTS_SQL = f"""
+SELECT con.conname::text, con.contype::text, con.convalidated AND NOT EXISTS (
+           SELECT 1 FROM pg_trigger t WHERE t.tgconstraint = con.oid AND t.tgenabled = 'D'),
+       cls.relname::text, {_COLUMNS.format(keys="con.conkey", rel="con.conrelid")},
+       coalesce(ref.relname::text, ''), {_COLUMNS.format(keys="coalesce(con.confkey, '{}')", rel="con.confrelid")},
+       {_NOT_NULL.format(keys="con.conkey", rel="con.conrelid")}
+FROM pg_constraint con JOIN pg_class cls ON cls.oid = con.conrelid LEFT JOIN pg_class ref ON ref.oid = con.confrelid
 WHERE con.connamespace = to_regnamespace(%(schema)s) AND con.contype IN ('p', 'u', 'f')
 UNION ALL
-SELECT idx.relname, 'u', ind.indisvalid AND ind.indisready, tbl.relname
+SELECT idx.relname::text, 'u', ind.indisvalid AND ind.indisready AND ind.indpred IS NULL AND ind.indexprs IS NULL,
+       tbl.relname::text, {_COLUMNS.format(keys="ind.indkey::int2[]", rel="ind.indrelid")}, '', '{{}}'::text[],
+       {_NOT_NULL.format(keys="ind.indkey::int2[]", rel="ind.indrelid")}
 FROM pg_index ind JOIN pg_class idx ON idx.oid = ind.indexrelid JOIN pg_class tbl ON tbl.oid = ind.indrelid
-WHERE idx.relnamespace = to_regnamespace(%(schema)s) AND ind.indisunique AND NOT ind.indisprimary
+WHERE idx.relnamespace = to_regnamespace(%(schema)s) AND ind.indisunique
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ind.indexrelid)
 """
 
 
 @dataclass(frozen=True)
 class Constraint:
-    """A key as the catalog holds it: kind ``p``/``u``/``f`` and whether it is validated (holds for every row)."""
+    """A key as the catalog holds it.
+
+    ``kind`` is ``p`` (primary key), ``u`` (unique constraint or index) or ``f`` (foreign key); ``validated`` says
+    the server guarantees it for every row (a ``NOT VALID`` foreign key, an invalid or partial unique index, or a
+    disabled RI trigger does not); ``not_null`` says every key column is declared NOT NULL.
+    """
 
     name: str
     kind: str
     validated: bool
     table: str
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    not_null: bool
 
 
 def marker_comment(identity: dict[str, Any]) -> str:
@@ -85,8 +106,8 @@ def require_owned(conn: psycopg.Connection, schema: str) -> dict[str, Any]:
 def constraints(conn: psycopg.Connection, schema: str) -> dict[str, Constraint]:
     """Primary keys, unique constraints or indexes, and foreign keys of ``schema`` by name, with their validity.
 
-    A unique index counts as validated only when it is valid and ready (a failed ``CREATE INDEX CONCURRENTLY``
-    leaves an invalid one that proves nothing).
+    A unique index counts as validated only when it is valid, ready and neither partial nor on expressions (a failed
+    ``CREATE INDEX CONCURRENTLY`` leaves an invalid one that proves nothing).
     """
     rows = conn.execute(CONSTRAINTS_SQL, {"schema": schema}).fetchall()
-    return {name: Constraint(name, kind, bool(valid), table) for name, kind, valid, table in rows}
+    return {r[0]: Constraint(r[0], r[1], bool(r[2]), r[3], tuple(r[4]), r[5], tuple(r[6]), bool(r[7])) for r in rows}
