@@ -8,7 +8,9 @@ the same schema. ``constraints`` reads what the catalog proves about a schema's 
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,6 +91,23 @@ def schema_exists(conn: psycopg.Connection, schema: str) -> bool:
 def lock_schema(conn: psycopg.Connection, schema: str) -> None:
     """Take the transaction-level advisory lock that serialises creating and dropping ``schema``."""
     conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"synthcore:{schema}"])
+
+
+@contextlib.contextmanager
+def finalizing(conn: psycopg.Connection, schema: str) -> Iterator[None]:
+    """Hold the session-level advisory lock that lets one finalizer of ``schema`` run at a time.
+
+    Session-level because finalize spans several transactions and connections; a crashed holder's session ends and
+    releases it.
+    """
+    key = f"synthcore-finalize:{schema}"
+    with conn.transaction():  # the lock outlives the transaction; the transaction must not outlive the statement
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
+    try:
+        yield
+    finally:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
 
 
 def require_owned(conn: psycopg.Connection, schema: str) -> dict[str, Any]:

@@ -134,6 +134,9 @@ class BaselineReport(StrictModel):
     relation_bytes: dict[str, int]
     warmup_runs: int
     timeout_ms: int
+    min_runs: int
+    max_runs: int
+    budget_ms: int
     results: list[QueryBaseline]
 
 
