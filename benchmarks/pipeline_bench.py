@@ -72,7 +72,18 @@ def _db_bytes(dsn: str) -> int:
     return int(row[0]) if row else 0
 
 
-def run_band(name: str, dsn: str, seed: str, work: Path) -> dict[str, object]:
+@dataclass
+class BandResult:
+    """Every stage of one band, and the disk it used."""
+
+    messages: int
+    stages: list[Stage]
+    parquet: int
+    db_loaded: int
+    db_indexed: int
+
+
+def run_band(name: str, dsn: str, seed: str, work: Path) -> BandResult:
     """Every stage of one band; returns the stage measurements and sizes."""
     band, users, conversations, messages = BANDS[name]
     data, runs, log = work / name / "data", work / name / "runs", work / f"{name}.log"
@@ -98,46 +109,34 @@ def run_band(name: str, dsn: str, seed: str, work: Path) -> dict[str, object]:
     compare = ["baseline", "--compare", str(pre), str(post), "--out", str(work / name / "comparison.json")]
     stages.append(_run("compare", compare, log))
     stages.append(_run("teardown", ["teardown", *target], log))
-    return {
-        "messages": messages,
-        "stages": stages,
-        "parquet": parquet,
-        "db_loaded": loaded_db,
-        "db_indexed": indexed_db,
-    }
+    return BandResult(messages, stages, parquet, loaded_db, indexed_db)
 
 
-def _render(results: dict[str, dict[str, object]], started: str) -> str:
+def _render(results: dict[str, BandResult], started: str) -> str:
     names = list(results)
     lines = [
         f"\n## Pipeline: every stage, one CLI process each ({started})\n",
-        "Command: `uv run python benchmarks/pipeline_bench.py --bands " + ",".join(names) + "`. Machine: 2 cores, 24 GiB,"
+        f"Command: `uv run python benchmarks/pipeline_bench.py --bands {','.join(names)}`. Machine: 2 cores, 24 GiB,"
         " PostgreSQL 15 from synthcore.pgserver (shared_buffers 1GB, wal_level minimal, fsync off). Load = 1-minute"
-        " load average at the stage's start (other sessions share the 2 cores; above 2 the numbers are upper bounds).\n",
+        " load average at the stage's start (other sessions share the 2 cores; above 2 the times are upper bounds).\n",
         "| stage | " + " | ".join(f"{n}: s | {n}: s per M msgs | {n}: peak RSS MiB | {n}: load" for n in names) + " |",
         "|---|" + "---:|---:|---:|---:|" * len(names),
     ]
-    stage_names = [s.name for s in results[names[0]]["stages"]]  # type: ignore[attr-defined]
-    for i, stage in enumerate(stage_names):
+    for i, stage in enumerate(s.name for s in results[names[0]].stages):
         cells = []
-        for n in names:
-            s = results[n]["stages"][i]  # type: ignore[index]
-            per_m = s.seconds / (int(results[n]["messages"]) / 1e6)  # type: ignore[call-overload]
+        for r in results.values():
+            s = r.stages[i]
             failed = "" if s.exit_code == 0 else f" (exit {s.exit_code})"
+            per_m = s.seconds / (r.messages / 1e6)
             cells.append(f"{s.seconds:.1f}{failed} | {per_m:.2f} | {s.peak_rss_mib:.0f} | {s.load_avg:.1f}")
         lines.append(f"| {stage} | " + " | ".join(cells) + " |")
-    totals = []
-    for n in names:
-        total = sum(s.seconds for s in results[n]["stages"])  # type: ignore[attr-defined]
-        totals.append(f"{total:.1f} | {total / (int(results[n]['messages']) / 1e6):.2f} | | ")  # type: ignore[call-overload]
-    lines.append("| **end to end** | " + " | ".join(totals) + " |")
-    lines.append("")
-    for n in names:
-        r = results[n]
+    totals = [sum(s.seconds for s in r.stages) for r in results.values()]
+    cells = [f"{t:.1f} | {t / (r.messages / 1e6):.2f} | | " for t, r in zip(totals, results.values(), strict=True)]
+    lines += ["| **end to end** | " + " | ".join(cells) + " |", ""]
+    for n, r in results.items():
         lines.append(
-            f"- {n}: {int(r['messages']):,} messages; Parquet {int(r['parquet']) / 2**30:.2f} GiB;"  # type: ignore[call-overload]
-            f" database {int(r['db_loaded']) / 2**30:.2f} GiB after load,"  # type: ignore[call-overload]
-            f" {int(r['db_indexed']) / 2**30:.2f} GiB with the phase-2 indexes."  # type: ignore[call-overload]
+            f"- {n}: {r.messages:,} messages; Parquet {r.parquet / 2**30:.2f} GiB; database"
+            f" {r.db_loaded / 2**30:.2f} GiB after load, {r.db_indexed / 2**30:.2f} GiB with the phase-2 indexes."
         )
     return "\n".join(lines) + "\n"
 
