@@ -28,8 +28,20 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=None)
     args = parser.parse_args()
     shutil.rmtree(OUT, ignore_errors=True)
-    cmd = [sys.executable, "-m", "synthcore", "generate", "--band", args.band, "--seed", args.seed,
-           "--out", str(OUT), "--workers", str(args.workers)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "synthcore",
+        "generate",
+        "--band",
+        args.band,
+        "--seed",
+        args.seed,
+        "--out",
+        str(OUT),
+        "--workers",
+        str(args.workers),
+    ]
     if args.chunks:
         cmd += ["--chunks", str(args.chunks)]
     started = time.perf_counter()
@@ -42,8 +54,10 @@ def main() -> None:
     messages = report["tables"]["messages"]["rows"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"command: {' '.join(cmd[1:])}")
-    print(f"chunks {report['chunks']}, workers {args.workers}: wall {wall:.2f} s, CPU {cpu:.2f} s,"
-          f" peak RSS of one process {usage.ru_maxrss / 1024:.0f} MiB, Parquet {size / 2**20:.0f} MiB")
+    print(
+        f"chunks {report['chunks']}, workers {args.workers}: wall {wall:.2f} s, CPU {cpu:.2f} s,"
+        f" peak RSS of one process {usage.ru_maxrss / 1024:.0f} MiB, Parquet {size / 2**20:.0f} MiB"
+    )
     print(f"messages: {messages / wall:,.0f} rows/s wall, {messages / cpu:,.0f} rows per CPU-second")
     print("| table | rows | rows/s (wall) |")
     print("|---|---:|---:|")

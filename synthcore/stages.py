@@ -320,7 +320,7 @@ def finalize_dataset(conninfo: str, data: Path, schema: str, runs_dir: Path) -> 
     """
     from synthcore.errors import InputError
     from synthcore.generate.generator import finalize_report
-    from synthcore.load.loader import read_chunk_reports
+    from synthcore.load.preflight import read_chunk_reports
 
     chunks = next(iter(read_chunk_reports(data).values())).chunks
     report = finalize_report(data, chunks)
@@ -332,8 +332,10 @@ def finalize_dataset(conninfo: str, data: Path, schema: str, runs_dir: Path) -> 
     }
 
 
-def verify(conninfo: str, schema: str, report_dir: Path, generation_report: Path | None = None) -> Summary:
-    """Run the integrity checks; write ``report_dir/integrity-report.json``.
+def verify(
+    conninfo: str, schema: str, report_dir: Path, generation_report: Path | None = None, *, full: bool = False
+) -> Summary:
+    """Run the integrity checks (``full``: every one in SQL); write ``report_dir/integrity-report.json``.
 
     Raises:
         IntegrityCheckFailed: any check failed (never retryable).
@@ -341,7 +343,7 @@ def verify(conninfo: str, schema: str, report_dir: Path, generation_report: Path
     from synthcore.artifacts import write_json_atomic
     from synthcore.verify import check_integrity, raise_on_failure
 
-    result = check_integrity(conninfo, schema, generation_report)
+    result = check_integrity(conninfo, schema, generation_report, full=full)
     path = write_json_atomic(report_dir / INTEGRITY_REPORT, result)
     raise_on_failure(result)
     return {"schema": schema, "report": str(path), "checks": len(result.checks), "failed": 0}
@@ -365,7 +367,7 @@ def warm(conninfo: str, schema: str, report_dir: Path) -> Summary:
 
 def apply_indexes(conninfo: str, schema: str, index_file: Path = PHASE_2_INDEXES) -> Summary:
     """Apply an index set (e.g. specs/indexes/phase-2.sql) to the run schema."""
-    from synthcore.load.schema import apply_index_file
+    from synthcore.baseline.indexes import apply_index_file
 
     return {
         "schema": schema,

@@ -6,7 +6,7 @@ from psycopg import sql
 
 from synthcore.errors import InputError
 from synthcore.load.guard import guard_target
-from synthcore.load.schema import read_marker, schema_exists
+from synthcore.load.ownership import lock_schema, read_marker, schema_exists
 from synthcore.pg import connect
 
 APPLICATION_NAME = "synthcore-teardown"
@@ -24,7 +24,7 @@ def teardown_schema(conninfo: str, schema: str) -> None:
     with connect(conninfo, application_name=APPLICATION_NAME) as conn:
         guard_target(conn, schema)
         with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"synthcore:{schema}"])
+            lock_schema(conn, schema)
             if not schema_exists(conn, schema):
                 raise InputError(f"schema {schema!r} does not exist; nothing to tear down")
             if read_marker(conn, schema) is None:

@@ -4,8 +4,9 @@ Per (query, subject): median latency and shared-buffer change, Sort nodes elimin
 A timed-out query counts with the timeout as its latency, so its improvement is a lower bound (buffers unknown: 0).
 GO needs an average latency improvement of at least ``min_average_improvement`` and no query slower by more than
 ``max_slowdown`` (relative) *and* ``min_slowdown_ms`` (absolute, so sub-millisecond jitter on fast queries is not a
-regression) *and* beyond the pre run's own spread (post median above pre p90), so timing noise on a busy machine
-is not called a regression.
+regression) *and* beyond the pre run's own spread (post median above pre p90) *and* with more work to show for it
+(a changed plan or more shared buffers): the same plan reading the same buffers is not slower, only timed on a busier
+machine, so load on the host cannot flip the verdict.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def _change(pre: QueryBaseline, post: QueryBaseline, max_slowdown: float, min_sl
         plan_changed=pre.plan_hash != post.plan_hash,
         slower=latency > max_slowdown
         and post.median_ms - pre.median_ms > min_slowdown_ms
-        and post.median_ms > pre.p90_ms,
+        and post.median_ms > pre.p90_ms
+        and (pre.plan_hash != post.plan_hash or post_buf > pre_buf),
     )
 
 
@@ -105,6 +107,7 @@ def comparison_markdown(comparison: BaselineComparison) -> str:
         "",
         f"Average latency improvement {comparison.average_improvement:.1%} (threshold"
         f" ≥{comparison.min_average_improvement:.0%}; no query more than {comparison.max_slowdown:.0%} and"
-        f" {comparison.min_slowdown_ms} ms slower, and beyond the pre p90). Decision: **{decision}**",
+        f" {comparison.min_slowdown_ms} ms slower, beyond the pre p90, with a changed plan or more buffers)."
+        f" Decision: **{decision}**",
     ]
     return "\n".join(lines) + "\n"

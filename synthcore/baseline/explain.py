@@ -1,8 +1,9 @@
 """Capture EXPLAIN (ANALYZE, BUFFERS, SETTINGS, FORMAT JSON) baselines of the query catalog.
 
-Each (query, subject) runs ``warmup`` discarded times, then ``runs`` measured times on one read-only connection with
-session settings fixed (JIT off, no parallel workers: both change timings and plan shapes run to run, notes §4.2) and
-recorded. Reported: median and p90 execution time, planning time, shared buffers, plan shape (node types, Sort nodes,
+Each (query, subject) runs up to ``warmup`` discarded times, then measured times within a time budget (see
+``Repetitions``: many runs for fast queries, few for slow ones) on one read-only connection with session settings
+fixed (JIT off, no parallel workers: both change timings and plan shapes run to run, notes §4.2) and recorded.
+Reported: median and p90 execution time, planning time, shared buffers, plan shape (node types, Sort nodes,
 scans with their index names) and a plan-shape hash over node types, relations, indexes, sort keys and join structure
 (no costs, timings or row counts). A run longer than ``timeout_ms`` is cancelled: the query is reported as timed out
 with the timeout as its latency (a lower bound) and the plan of a plain EXPLAIN, so a pre-index nested seq scan
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -23,7 +25,7 @@ from psycopg import sql
 
 from synthcore.baseline.catalog import Catalog, CatalogQuery, load_catalog
 from synthcore.errors import InputError
-from synthcore.load.schema import read_marker
+from synthcore.load.ownership import require_owned
 from synthcore.names import validate_schema_name
 from synthcore.pg import connect
 from synthcore.spec.database import BaselineReport, QueryBaseline
@@ -100,33 +102,60 @@ def _pick(conn: psycopg.Connection, name: str, picker: str) -> dict[str, Any]:
     return row
 
 
+@dataclass(frozen=True)
+class Repetitions:
+    """How often one (query, subject) runs: warm-ups, then measured runs within a time budget.
+
+    Warm-ups stop early once they took a quarter of the budget (a slow query warms its cache in one run). Measured
+    runs continue until ``max_runs``, or until ``min_runs`` are in and their execution time reached ``budget_ms``:
+    fast queries get many runs for a stable median, slow ones a few, and a timed-out one a single cancelled run.
+    """
+
+    warmup: int
+    min_runs: int
+    max_runs: int
+    budget_ms: float
+
+    def warming(self, warmed: int, warming_ms: float) -> bool:
+        """Whether the next run is a warm-up, after ``warmed`` of them that took ``warming_ms``."""
+        return warmed < self.warmup and warming_ms < self.budget_ms / 4
+
+    def more(self, execution: list[float]) -> bool:
+        """Whether another measured run is due after runs that took ``execution`` ms each."""
+        runs = len(execution)
+        return runs < self.max_runs and (runs < self.min_runs or sum(execution) < self.budget_ms)
+
+
 def _measure(
     conn: psycopg.Connection,
     query: CatalogQuery,
     subject: str,
     params: dict[str, Any],
-    runs: int,
-    warmup: int,
+    repetitions: Repetitions,
     timeout_ms: int,
 ) -> QueryBaseline:
     missing = [p for p in query.params if p not in params]
     if missing:
         raise InputError(f"query {query.name!r}: subject {subject!r} does not supply {missing}")
     cur = psycopg.ClientCursor(conn)  # literal parameters: the planner sees values, as with custom plans
-    execution, planning = [], []
+    execution: list[float] = []
+    planning: list[float] = []
+    warmed, warming_ms = 0, 0.0
     plan: dict[str, Any] = {}
     timed_out = False
-    for i in range(warmup + runs):
+    while (warming := repetitions.warming(warmed, warming_ms)) or repetitions.more(execution):
         try:
             row = cur.execute(EXPLAIN + query.sql, params).fetchone()
         except psycopg.errors.QueryCanceled:
-            timed_out = True
+            timed_out = True  # recorded once as ">= timeout", never re-run
             break
         result = (row[0] if row else [{}])[0]
-        if i >= warmup:
-            execution.append(float(result["Execution Time"]))
-            planning.append(float(result["Planning Time"]))
-            plan = result["Plan"]
+        if warming:
+            warmed, warming_ms = warmed + 1, warming_ms + float(result["Execution Time"])
+            continue
+        execution.append(float(result["Execution Time"]))
+        planning.append(float(result["Planning Time"]))
+        plan = result["Plan"]
     if timed_out:
         row = cur.execute(EXPLAIN_ONLY + query.sql, params).fetchone()
         plan = (row[0] if row else [{}])[0]["Plan"]
@@ -136,7 +165,7 @@ def _measure(
         query=query.name,
         subject=subject,
         params={k: _as_text(params[k]) for k in query.params},
-        runs=0 if timed_out else runs,
+        runs=0 if timed_out else len(execution),
         timed_out=timed_out,
         median_ms=round(float(np.median(execution)), 4),
         p90_ms=round(float(np.percentile(execution, 90)), 4),
@@ -157,16 +186,28 @@ def capture_baseline(
     conninfo: str,
     schema: str,
     *,
-    runs: int = 11,
+    runs: int = 31,
     warmup: int = 2,
     timeout_ms: int = 30_000,
+    min_runs: int = 3,
+    budget_ms: int = 2_000,
     catalog: Catalog | None = None,
 ) -> BaselineReport:
     """Measure every catalog query with every one of its subjects against ``schema``.
 
+    Args:
+        conninfo: the database holding the run schema.
+        schema: a schema created by ``synthcore load``.
+        runs: at most this many measured runs per (query, subject).
+        warmup: discarded runs first (fewer when they take a quarter of the budget).
+        timeout_ms: statement timeout of a run; a cancelled run is recorded once as timed out.
+        min_runs: at least this many measured runs (at most ``runs``; fewer only when the query times out).
+        budget_ms: after ``min_runs``, stop once the measured runs' execution time reaches this.
+        catalog: the queries and subject pickers; specs/queries/ when None.
+
     Raises:
-        InputError: ``runs``, ``warmup`` or ``timeout_ms`` out of range, or the schema is unsafe, missing, not
-            synthcore's, or empty.
+        InputError: ``runs``, ``warmup``, ``min_runs``, ``budget_ms`` or ``timeout_ms`` out of range, or the schema
+            is unsafe, missing, not synthcore's, or empty.
     """
     validate_schema_name(schema)
     if not (1 <= runs <= MAX_RUNS and 0 <= warmup <= MAX_RUNS and 1 <= timeout_ms <= MAX_TIMEOUT_MS):
@@ -174,12 +215,14 @@ def capture_baseline(
             f"--runs must be at least 1 and warm-up runs at least 0, both at most {MAX_RUNS}, and --timeout-ms"
             f" 1..{MAX_TIMEOUT_MS} (got {runs}, {warmup}, {timeout_ms})"
         )
+    if min_runs < 1 or budget_ms < 0:
+        raise InputError(f"min_runs must be at least 1 and the budget at least 0 ms (got {min_runs}, {budget_ms})")
+    repetitions = Repetitions(warmup, min(min_runs, runs), runs, float(budget_ms))
     catalog = catalog or load_catalog()
     with connect(
         conninfo, application_name=APPLICATION_NAME, readonly=True, autocommit=True, statement_timeout_ms=timeout_ms
     ) as conn:
-        if read_marker(conn, schema) is None:
-            raise InputError(f"schema {schema!r} does not exist or was not created by synthcore load")
+        require_owned(conn, schema)
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         for name, value in SESSION_SETTINGS.items():
             conn.execute("SELECT set_config(%s, %s, false)", [name, value])
@@ -193,7 +236,7 @@ def capture_baseline(
         params = {s: _pick(conn, s, catalog.subjects[s]) for s in sorted(needed)}
         conn.execute("SELECT set_config('statement_timeout', %s, false)", [str(timeout_ms)])
         results = [
-            _measure(conn, q, s, params[s], runs, warmup, timeout_ms) for q in catalog.queries for s in q.subjects
+            _measure(conn, q, s, params[s], repetitions, timeout_ms) for q in catalog.queries for s in q.subjects
         ]
     return BaselineReport(
         schema_name=schema,
@@ -202,5 +245,8 @@ def capture_baseline(
         relation_bytes={k: int(v) for k, v in sizes.items()},
         warmup_runs=warmup,
         timeout_ms=timeout_ms,
+        min_runs=repetitions.min_runs,
+        max_runs=runs,
+        budget_ms=budget_ms,
         results=results,
     )

@@ -28,6 +28,9 @@ PG_EPOCH_OFFSET_US = 946_684_800_000_000
 # Rows per encoded batch: ~15-30 MB of COPY data for messages, large enough that numpy's per-call overhead vanishes
 # and small enough that a chunk never sits in memory whole (Parquet is read one batch at a time).
 BATCH_ROWS = 65_536
+# Parquet is read through a 4 MiB buffered stream without pre-buffering whole row groups: a 1.3M-message chunk peaked
+# at 550 MiB RSS read and encoded with pyarrow's defaults, 319 MiB this way (same rows, same bytes).
+READ_BUFFER_BYTES = 4 << 20
 
 
 def _as_binary(block: np.ndarray) -> pa.BinaryArray:
@@ -142,7 +145,7 @@ def iter_parquet_batches(path: Path, schema: pa.Schema, batch_rows: int = BATCH_
         LoadError: the file is missing, unreadable or lacks a column of ``schema``.
     """
     try:
-        parquet = pq.ParquetFile(path)
+        parquet = pq.ParquetFile(path, pre_buffer=False, buffer_size=READ_BUFFER_BYTES)
     except (OSError, pa.ArrowInvalid) as exc:
         raise LoadError(f"cannot read Parquet chunk {path}: {exc}") from exc
     missing = [name for name in schema.names if name not in parquet.schema_arrow.names]

@@ -36,8 +36,9 @@ from synthcore.load import ledger
 from synthcore.load.copy import copy_parquet
 from synthcore.load.faults import fault_point
 from synthcore.load.guard import guard_target
+from synthcore.load.ownership import finalizing, read_marker
 from synthcore.load.preflight import dataset_identity, preflight_dataset
-from synthcore.load.schema import add_keys, create_run_schema, read_marker
+from synthcore.load.schema import build_keys, create_run_schema, enable_autovacuum
 from synthcore.names import default_schema_name, run_record_path, validate_schema_name
 from synthcore.pg import connect, describe_target, qualified
 from synthcore.spec.database import LoadReceipt, RunRecord, TableLoad
@@ -81,8 +82,11 @@ def _copy_chunk(conninfo: str, schema: str, path: Path, table: str, chunk: int, 
     return _ChunkOutcome(table, chunk, rows, size, seconds, skipped=False)
 
 
-def finalize_load(conn: psycopg.Connection, schema: str, chunks: int) -> float:
-    """Add keys and foreign keys once every chunk of every table is in the ledger; idempotent.
+def finalize_load(conn: psycopg.Connection, schema: str, chunks: int, *, conninfo: str, parallel: int = 2) -> float:
+    """Add keys and foreign keys once every chunk of every table is in the ledger; idempotent and resumable.
+
+    One finalizer at a time (a session lock); keys and foreign-key validations of different tables run concurrently
+    on ``parallel`` connections (see ``build_keys``); the state row records completion last.
 
     Returns:
         Seconds spent (0 when an earlier run already finalized).
@@ -91,16 +95,24 @@ def finalize_load(conn: psycopg.Connection, schema: str, chunks: int) -> float:
         LoadError: some chunks are not loaded yet (they are named).
     """
     started = time.perf_counter()
-    with conn.transaction():
-        if ledger.finalized(conn, schema):  # locks the state row: concurrent finalizers run one after another
-            return 0.0
-        done = ledger.loaded_chunks(conn, schema)
-        missing = [f"{t}[{c}]" for t in TABLES for c in range(chunks) if c not in done.get(t, set())]
-        if missing:
-            raise LoadError(f"cannot finalize {schema!r}: chunks not loaded yet: {', '.join(missing[:20])}")
-        add_keys(conn, schema)
-        seconds = time.perf_counter() - started
-        ledger.mark_finalized(conn, schema, seconds)
+    with finalizing(conn, schema):
+        with conn.transaction():
+            if ledger.finalized(conn, schema):
+                return 0.0
+            done = ledger.loaded_chunks(conn, schema)
+            missing = [f"{t}[{c}]" for t in TABLES for c in range(chunks) if c not in done.get(t, set())]
+            if missing:
+                raise LoadError(f"cannot finalize {schema!r}: chunks not loaded yet: {', '.join(missing[:20])}")
+        try:
+            build_keys(conn, conninfo, schema, parallel)
+        except psycopg.OperationalError as exc:
+            raise TransientLoadError(f"finalize of {schema!r} failed (a retry resumes): {exc}") from exc
+        except psycopg.Error as exc:
+            raise LoadError(f"finalize of {schema!r} failed: {exc}") from exc
+        with conn.transaction():
+            enable_autovacuum(conn, schema)
+            seconds = time.perf_counter() - started
+            ledger.mark_finalized(conn, schema, seconds)
     return seconds
 
 
@@ -193,7 +205,12 @@ def _load(
         write_bytes_atomic(run_record_path(runs_dir, schema, "teardown.sql"), teardown_script(schema).encode())
         jobs = [(chunk_file(data_dir, t, c), t, c, reports[c].tables[t].rows) for t in TABLES for c in wanted]
         outcomes = _run_jobs(conninfo, schema, jobs, parallel)
-        finalize_seconds = finalize_load(conn, schema, first.chunks) if finalize else None
+        finalize_seconds = (
+            # Keys of different tables build side by side: 2 connections keep a 2-core server busy.
+            finalize_load(conn, schema, first.chunks, conninfo=conninfo, parallel=max(2, parallel))
+            if finalize
+            else None
+        )
     return LoadReceipt(
         schema_name=schema,
         scope=scope,

@@ -9,28 +9,28 @@ from __future__ import annotations
 
 import json
 import re
-import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from synthcore.errors import InputError, LoadError
-from synthcore.load.guard import guard_target
+from synthcore.errors import LoadError
+from synthcore.load.ownership import CREATED_BY, lock_schema, marker_comment, read_marker, schema_exists
 from synthcore.pg import connect, qualified
 from synthcore.spec.io import SPECS_DIR
 from synthcore.spec.tables import TABLES
 
 SCHEMA_SQL = SPECS_DIR / "schema.sql"
-MARKER_PREFIX = "synthdata:"
 _SECTION = re.compile(r"^-- (keys|foreign keys)$", re.MULTILINE)
 _FOREIGN_KEY = re.compile(
     r'ALTER TABLE (\w+) ADD CONSTRAINT "?(\w+)"?\s+FOREIGN KEY \(([^)]*)\) REFERENCES (\w+) \(([^)]*)\)', re.DOTALL
 )
 _PRIMARY_KEY = re.compile(r"ALTER TABLE (\w+) ADD CONSTRAINT (\w+) PRIMARY KEY \(([^)]*)\)")
 _UNIQUE_INDEX = re.compile(r"CREATE UNIQUE INDEX (\w+) ON (\w+) \(([^)]*)\)")
+_NAMED_KEY = re.compile(r'^ALTER TABLE (\w+) ADD CONSTRAINT "?(\w+)"?|^CREATE UNIQUE INDEX (\w+) ON (\w+)')
+FINALIZE_APPLICATION = "synthcore-finalize"
 # Index and foreign-key builds sort in memory up to this much (1 GB: 1.35x faster serial builds, notes §3).
 MAINTENANCE_WORK_MEM = "1GB"
 
@@ -55,7 +55,7 @@ class KeyRef:
     ref_columns: tuple[str, ...] = ()
 
 
-def _statements(text: str) -> list[str]:
+def sql_statements(text: str) -> list[str]:
     """Split SQL text on ``;`` at line ends, dropping comment-only lines."""
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
     return [s.strip() for s in re.split(r";\s*$", "\n".join(lines), flags=re.MULTILINE) if s.strip()]
@@ -74,7 +74,7 @@ def schema_sections() -> SchemaSections:
     parts = _SECTION.split(SCHEMA_SQL.read_text())
     if len(parts) != 5 or parts[1] != "keys" or parts[3] != "foreign keys":
         raise LoadError(f"{SCHEMA_SQL}: expected sections '-- keys' then '-- foreign keys' after the CREATE TABLEs")
-    return SchemaSections(_statements(parts[0]), _statements(parts[2]), _statements(parts[4]))
+    return SchemaSections(sql_statements(parts[0]), sql_statements(parts[2]), sql_statements(parts[4]))
 
 
 def unique_keys() -> list[KeyRef]:
@@ -90,23 +90,6 @@ def foreign_keys() -> list[KeyRef]:
     return [KeyRef(m[2], m[1], _columns(m[3]), m[4], _columns(m[5])) for m in _FOREIGN_KEY.finditer(text)]
 
 
-def read_marker(conn: psycopg.Connection, schema: str) -> dict[str, Any] | None:
-    """The identity recorded on ``schema`` by synthcore, or None when the schema is absent or not synthcore's."""
-    row = conn.execute(
-        "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = %s", [schema]
-    ).fetchone()
-    if row is None or not (row[0] or "").startswith(MARKER_PREFIX):
-        return None
-    try:
-        marker = json.loads(row[0].removeprefix(MARKER_PREFIX))
-    except ValueError:
-        return None
-    return marker if isinstance(marker, dict) and marker.get("created_by") == "synthcore" else None
-
-
-def schema_exists(conn: psycopg.Connection, schema: str) -> bool:
-    """Whether a schema named ``schema`` exists."""
-    return conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema]).fetchone() is not None
 
 
 def use_schema(conn: psycopg.Connection, schema: str) -> None:
@@ -125,9 +108,9 @@ def create_run_schema(conn: psycopg.Connection, schema: str, identity: dict[str,
     Raises:
         LoadError: the schema exists but is not synthcore's, or holds a different dataset.
     """
-    wanted = {"created_by": "synthcore", **identity}
+    wanted = {"created_by": CREATED_BY, **identity}
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"synthcore:{schema}"])
+        lock_schema(conn, schema)
         if schema_exists(conn, schema):
             marker = read_marker(conn, schema)
             if marker is None:
@@ -139,7 +122,7 @@ def create_run_schema(conn: psycopg.Connection, schema: str, identity: dict[str,
                 )
             return False
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-        comment = MARKER_PREFIX + json.dumps(wanted, sort_keys=True)
+        comment = marker_comment(identity)
         conn.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(sql.Identifier(schema), sql.Literal(comment)))
         use_schema(conn, schema)
         for statement in [*schema_sections().tables, *extra_ddl]:
@@ -159,39 +142,116 @@ def _set_autovacuum(conn: psycopg.Connection, schema: str, *, enabled: bool) -> 
         conn.execute(sql.SQL("ALTER TABLE {} {}").format(qualified(schema, table), option))
 
 
-def _prepare_index_builds(conn: psycopg.Connection, schema: str) -> None:
+def prepare_index_builds(conn: psycopg.Connection, schema: str) -> None:
     """Give the open transaction's index builds MAINTENANCE_WORK_MEM and point it at ``schema``."""
     conn.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(MAINTENANCE_WORK_MEM)))
     use_schema(conn, schema)
 
 
 def add_keys(conn: psycopg.Connection, schema: str) -> None:
-    """Add the primary keys, unique indexes and foreign keys of specs/schema.sql in the open transaction."""
-    _prepare_index_builds(conn, schema)
-    _set_autovacuum(conn, schema, enabled=True)
+    """Add the primary keys, unique indexes and foreign keys of specs/schema.sql in the open transaction, serially.
+
+    The plain way, as ``psql -f`` would run the sections (the load benchmark's reference); the loader's finalize step
+    uses ``build_keys``.
+    """
+    prepare_index_builds(conn, schema)
+    enable_autovacuum(conn, schema)
     sections = schema_sections()
     for statement in [*sections.keys, *sections.foreign_keys]:
         conn.execute(statement)
 
 
-def apply_index_file(conninfo: str, schema: str, path: Path) -> float:
-    """Run an index file (e.g. specs/indexes/phase-2.sql) inside ``schema`` in one transaction; return seconds.
+def enable_autovacuum(conn: psycopg.Connection, schema: str) -> None:
+    """Reset the dataset tables' autovacuum option (finalize: the end state is schema.sql's)."""
+    _set_autovacuum(conn, schema, enabled=True)
 
-    Raises:
-        InputError: the file cannot be read, or ``schema`` is missing or not synthcore's.
-        ProductionTargetRefused: the environment guard refused the target.
-    """
-    try:
-        statements = _statements(path.read_text())
-    except OSError as exc:
-        raise InputError(f"cannot read index file {str(path)!r}: {exc.strerror}") from None
-    started = time.perf_counter()
-    with connect(conninfo, application_name="synthcore-indexes") as conn:
-        guard_target(conn, schema)
-        with conn.transaction():
-            if read_marker(conn, schema) is None:
-                raise InputError(f"schema {schema!r} does not exist or was not created by synthcore load")
-            _prepare_index_builds(conn, schema)
+
+@dataclass(frozen=True)
+class KeyStatement:
+    """One statement of the keys or foreign-keys section: the table it alters and the key it creates."""
+
+    table: str
+    name: str
+    sql: str
+
+
+def _key_statements(statements: list[str]) -> list[KeyStatement]:
+    found = []
+    for statement in statements:
+        match = _NAMED_KEY.search(statement)
+        if match is None:
+            raise LoadError(f"{SCHEMA_SQL}: cannot tell which table and key this statement builds: {statement[:80]}")
+        table, name = (match[1], match[2]) if match[1] else (match[4], match[3])
+        found.append(KeyStatement(table, name, statement))
+    return found
+
+
+def _existing_keys(conn: psycopg.Connection, schema: str) -> dict[str, bool]:
+    """Constraint and index names of ``schema``, with whether each is validated (indexes count as validated)."""
+    rows = conn.execute(
+        "SELECT conname::text, convalidated FROM pg_constraint WHERE connamespace = to_regnamespace(%(s)s)"
+        " UNION ALL SELECT relname::text, true FROM pg_class WHERE relnamespace = to_regnamespace(%(s)s)"
+        " AND relkind = 'i'",
+        {"s": schema},
+    ).fetchall()
+    return {name: bool(valid) for name, valid in rows}
+
+
+def _biggest_first(conn: psycopg.Connection, schema: str, groups: dict[str, list[str]]) -> list[list[str]]:
+    sizes: dict[str, int] = dict(
+        conn.execute(
+            "SELECT relname::text, pg_relation_size(oid) FROM pg_class WHERE relnamespace = to_regnamespace(%s)",
+            [schema],
+        ).fetchall()
+    )
+    return [groups[t] for t in sorted(groups, key=lambda t: -int(sizes.get(t, 0)))]
+
+
+def _run_concurrently(conninfo: str, schema: str, groups: list[list[str]], workers: int) -> None:
+    """Run each group's statements in order, one transaction each; groups spread over ``workers`` connections."""
+
+    def run(statements: list[str]) -> None:
+        with connect(conninfo, application_name=FINALIZE_APPLICATION) as conn:
             for statement in statements:
-                conn.execute(statement)
-    return time.perf_counter() - started
+                with conn.transaction():
+                    prepare_index_builds(conn, schema)
+                    conn.execute(statement)
+
+    with ThreadPoolExecutor(max(1, min(workers, len(groups)))) as pool:
+        list(pool.map(run, groups))
+
+
+def build_keys(conn: psycopg.Connection, conninfo: str, schema: str, workers: int) -> None:
+    """Build the keys and foreign keys of specs/schema.sql, tables side by side on ``workers`` connections.
+
+    Keys of one table run one after another (they lock the table), keys of different tables concurrently, largest
+    table first. Foreign keys are then added ``NOT VALID`` in one short transaction on ``conn`` and validated with
+    ``VALIDATE CONSTRAINT``, which locks only the referencing table against other validations, so the foreign keys
+    of different tables are checked concurrently too. The end state is the same validated constraints as running the
+    sections in order. Every step commits on its own and skips what exists, so a retry after a crash resumes.
+    """
+    sections = schema_sections()
+    with conn.transaction():  # no transaction of ``conn`` may stay open: it would hold locks the builds wait on
+        existing = _existing_keys(conn, schema)
+        keys: dict[str, list[str]] = {}
+        for key in _key_statements(sections.keys):
+            if key.name not in existing:
+                keys.setdefault(key.table, []).append(key.sql)
+        order = _biggest_first(conn, schema, keys)
+    _run_concurrently(conninfo, schema, order, workers)
+    foreign = _key_statements(sections.foreign_keys)
+    with conn.transaction():
+        use_schema(conn, schema)
+        for key in foreign:
+            if key.name not in existing:
+                conn.execute(key.sql + " NOT VALID")
+    validations: dict[str, list[str]] = {}
+    for key in foreign:
+        if not existing.get(key.name, False):
+            validate = sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(
+                sql.Identifier(key.table), sql.Identifier(key.name)
+            )
+            validations.setdefault(key.table, []).append(validate.as_string(conn))
+    with conn.transaction():
+        order = _biggest_first(conn, schema, validations)
+    _run_concurrently(conninfo, schema, order, workers)

@@ -12,9 +12,8 @@ import time
 import psycopg
 from psycopg import sql
 
-from synthcore.errors import InputError
 from synthcore.load.guard import guard_target
-from synthcore.load.schema import read_marker
+from synthcore.load.ownership import require_owned
 from synthcore.pg import connect, qualified
 from synthcore.spec.database import RelationWarmth, WarmReport
 from synthcore.spec.tables import TABLES
@@ -58,8 +57,7 @@ def warm_schema(conninfo: str, schema: str) -> WarmReport:
     """
     with connect(conninfo, application_name=APPLICATION_NAME, autocommit=True) as conn:
         guard_target(conn, schema)
-        if read_marker(conn, schema) is None:
-            raise InputError(f"schema {schema!r} does not exist or was not created by synthcore load")
+        require_owned(conn, schema)
         started = time.perf_counter()
         for table in TABLES:
             conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(qualified(schema, table)))

@@ -49,7 +49,12 @@ class RunRecord(StrictModel):
 
 
 class CheckResult(StrictModel):
-    """One integrity check: what it expects, what it saw, and a sample of offending keys."""
+    """One integrity check: what it expects, what it saw, a sample of offending keys, and how it was proven.
+
+    ``method`` is ``constraint`` when a validated constraint of the schema (named in ``proof``) guarantees the check
+    for every row, ``sql`` when a query counted the offenders (``proof`` names the scan and, in the default mode,
+    why no constraint could prove it).
+    """
 
     name: str
     description: str
@@ -58,12 +63,19 @@ class CheckResult(StrictModel):
     expected: int
     passed: bool
     sample: list[str]
+    method: Literal["constraint", "sql"]
+    proof: str
 
 
 class IntegrityReport(StrictModel):
-    """Every integrity check run against one loaded schema."""
+    """Every integrity check run against one loaded schema.
+
+    ``mode`` is ``constraints`` (checks a validated constraint proves are not re-scanned) or ``full`` (every check
+    runs in SQL).
+    """
 
     schema_name: str
+    mode: Literal["constraints", "full"]
     passed: bool
     failed: list[str]
     checks: list[CheckResult]
@@ -122,6 +134,9 @@ class BaselineReport(StrictModel):
     relation_bytes: dict[str, int]
     warmup_runs: int
     timeout_ms: int
+    min_runs: int
+    max_runs: int
+    budget_ms: int
     results: list[QueryBaseline]
 
 

@@ -1,7 +1,12 @@
-"""Run the integrity checks inside PostgreSQL against one run schema and report every result.
+"""Run the integrity checks of one run schema inside PostgreSQL and report how each was proven.
 
-Checks run in one read-only transaction (one snapshot) with ``search_path`` set to the run schema. Expected row
-counts come from the generation report, or, without one, from the load ledger of the schema.
+All statements run in one read-only REPEATABLE READ transaction (one snapshot) with ``search_path`` set to the run
+schema. Expected row counts come from the generation report, or, without one, from the load ledger of the schema.
+
+By default a key check (unique and not null, no orphans) whose key the catalog holds as a validated constraint on
+the same columns is reported as proven by that constraint and not re-scanned: PostgreSQL enforces it for every row.
+A missing constraint, a ``NOT VALID`` foreign key, a disabled RI trigger or an invalid unique index falls back to
+the SQL scan. ``full=True`` runs every check in SQL, for data loaded without constraints or a server not trusted.
 """
 
 from __future__ import annotations
@@ -12,18 +17,22 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from synthcore.errors import InputError, IntegrityCheckFailed
+from synthcore.errors import IntegrityCheckFailed
 from synthcore.load.ledger import LEDGER_TABLE
-from synthcore.load.schema import read_marker, use_schema
+from synthcore.load.ownership import Constraint, constraints, require_owned
+from synthcore.load.schema import use_schema
 from synthcore.names import validate_schema_name
 from synthcore.pg import connect, qualified
 from synthcore.spec.database import CheckResult, IntegrityReport
 from synthcore.spec.io import load_model
 from synthcore.spec.reports import GenerationReport
 from synthcore.spec.tables import TABLES
-from synthcore.verify.checks import integrity_checks
+from synthcore.verify.checks import Check, Scan, integrity_scans
 
 APPLICATION_NAME = "synthcore-verify"
+# Room for the duplicate-createdAt aggregate over messages to hash or sort in memory instead of spilling.
+WORK_MEM = "256MB"
+_KINDS = {"p": "primary key", "u": "unique index", "f": "foreign key"}
 
 
 def _ledger_rows(conn: psycopg.Connection, schema: str) -> dict[str, int]:
@@ -32,13 +41,73 @@ def _ledger_rows(conn: psycopg.Connection, schema: str) -> dict[str, int]:
     return {table: int(counted.get(table, 0)) for table in TABLES}
 
 
-def check_integrity(conninfo: str, schema: str, report_path: Path | None = None) -> IntegrityReport:
+def constraint_proof(check: Check, catalog: dict[str, Constraint]) -> tuple[str | None, str]:
+    """(proof, reason): the validated constraint that proves ``check``, or None and why none does."""
+    key = check.key
+    if key is None:
+        return None, ""
+    found = catalog.get(key.name)
+    if found is None:
+        return None, f"constraint {key.name} is missing"
+    if (found.table, found.columns, found.ref_table, found.ref_columns) != (
+        key.table,
+        key.columns,
+        key.ref_table,
+        key.ref_columns,
+    ):
+        return None, f"constraint {key.name} is not on the schema's columns"
+    if not found.validated:
+        return None, f"constraint {key.name} is not validated"
+    if found.kind != "f" and not found.not_null:
+        return None, f"constraint {key.name} allows nulls"
+    return f"validated {_KINDS[found.kind]} {key.name}", ""
+
+
+def _scanned(scan: Scan, row: tuple[object, ...] | None, reasons: list[str]) -> list[CheckResult]:
+    shared = f" (one pass with {len(scan.checks) - 1} other check(s))" if len(scan.checks) > 1 else ""
+    results = []
+    for i, (check, reason) in enumerate(zip(scan.checks, reasons, strict=True)):
+        observed, sample = (int(row[2 * i]), list(row[2 * i + 1])) if row else (-1, [])  # type: ignore[call-overload]
+        results.append(
+            CheckResult(
+                name=check.name,
+                description=check.description,
+                expectation=check.expectation,
+                observed=observed,
+                expected=check.expected,
+                passed=observed == check.expected,
+                sample=sample,
+                method="sql",
+                proof=f"SQL scan of {scan.source}{shared}" + (f"; {reason}" if reason else ""),
+            )
+        )
+    return results
+
+
+def _proven(check: Check, proof: str) -> CheckResult:
+    return CheckResult(
+        name=check.name,
+        description=check.description,
+        expectation=check.expectation,
+        observed=check.expected,
+        expected=check.expected,
+        passed=True,
+        sample=[],
+        method="constraint",
+        proof=proof,
+    )
+
+
+def check_integrity(
+    conninfo: str, schema: str, report_path: Path | None = None, *, full: bool = False
+) -> IntegrityReport:
     """Run every integrity check on ``schema``.
 
     Args:
         conninfo: the database holding the run schema.
         schema: a schema created by ``synthcore load``.
         report_path: generation-report.json giving the expected row counts; the load ledger when None.
+        full: run every check in SQL, even those a validated constraint proves.
 
     Returns:
         The report; ``passed`` is False when any check failed (see ``raise_on_failure``).
@@ -49,29 +118,26 @@ def check_integrity(conninfo: str, schema: str, report_path: Path | None = None)
     validate_schema_name(schema)
     started = time.perf_counter()
     report = load_model(GenerationReport, report_path) if report_path else None
-    with connect(conninfo, application_name=APPLICATION_NAME, readonly=True) as conn, conn.transaction():
-        if read_marker(conn, schema) is None:
-            raise InputError(f"schema {schema!r} does not exist or was not created by synthcore load")
-        expected = {t: report.tables[t].rows for t in TABLES} if report else _ledger_rows(conn, schema)
-        use_schema(conn, schema)
-        results = []
-        for check in integrity_checks(expected):
-            row = conn.execute(check.query).fetchone()
-            observed, sample = (int(row[0]), list(row[1])) if row else (-1, [])
-            results.append(
-                CheckResult(
-                    name=check.name,
-                    description=check.description,
-                    expectation=check.expectation,
-                    observed=observed,
-                    expected=check.expected,
-                    passed=observed == check.expected,
-                    sample=sample,
-                )
-            )
+    with connect(conninfo, application_name=APPLICATION_NAME, readonly=True) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with conn.transaction():
+            require_owned(conn, schema)
+            expected = {t: report.tables[t].rows for t in TABLES} if report else _ledger_rows(conn, schema)
+            catalog = {} if full else constraints(conn, schema)
+            use_schema(conn, schema)
+            conn.execute(sql.SQL("SET LOCAL work_mem = {}").format(sql.Literal(WORK_MEM)))
+            results = []
+            for scan in integrity_scans(expected):
+                proofs = [(None, "") if full else constraint_proof(c, catalog) for c in scan.checks]
+                if all(proof for proof, _ in proofs):
+                    results += [_proven(c, proof or "") for c, (proof, _) in zip(scan.checks, proofs, strict=True)]
+                else:
+                    row = conn.execute(scan.query).fetchone()
+                    results += _scanned(scan, row, [reason for _, reason in proofs])
     failed = [r.name for r in results if not r.passed]
     return IntegrityReport(
         schema_name=schema,
+        mode="full" if full else "constraints",
         passed=not failed,
         failed=failed,
         checks=results,

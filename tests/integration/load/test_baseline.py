@@ -13,8 +13,8 @@ from conftest import SCHEMA
 from synthcore.artifacts import write_json_atomic
 from synthcore.baseline import capture_baseline, compare_baselines, comparison_markdown
 from synthcore.baseline.catalog import Catalog, CatalogQuery
+from synthcore.baseline.indexes import apply_index_file
 from synthcore.errors import InputError
-from synthcore.load.schema import apply_index_file
 from synthcore.load.warm import warm_schema
 from synthcore.spec.io import SPECS_DIR
 
@@ -113,3 +113,17 @@ def test_cli_warm_then_capture_with_indexes(loaded: str, tmp_path: Path) -> None
     missing = cli("baseline", "--schema", SCHEMA, "--out", str(out))
     assert missing.returncode == 2
     assert "error: --dsn, --schema and --out are required to capture a baseline" in missing.stderr
+
+
+def test_five_captures_on_the_same_data_give_the_same_verdict(loaded: str) -> None:
+    warm_schema(loaded, SCHEMA)
+    pres = [capture_baseline(loaded, SCHEMA, budget_ms=200) for _ in range(5)]
+    apply_index_file(loaded, SCHEMA, PHASE_2)
+    posts = [capture_baseline(loaded, SCHEMA, budget_ms=200) for _ in range(5)]
+    assert all(r.runs >= 3 for report in pres + posts for r in report.results)
+    assert {r.runs for report in pres for r in report.results} != {31}  # slow pre-index scans stop at the budget
+    verdicts = [compare_baselines(pre, post).go for pre, post in zip(pres, posts, strict=True)]
+    reasons = [compare_baselines(pre, post).reasons for pre, post in zip(pres, posts, strict=True)]
+    assert verdicts == [True] * 5, reasons
+    same = [compare_baselines(posts[0], post).go for post in posts[1:]]
+    assert same == [False] * 4  # the same indexes against themselves: no improvement, every time

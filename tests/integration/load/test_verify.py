@@ -27,14 +27,26 @@ def _inject(dsn: str, statement: str) -> None:
 
 def test_clean_load_passes_every_check(loaded: str, dataset: Dataset) -> None:
     report = check_integrity(loaded, SCHEMA, dataset.report_path)
-    assert report.passed and not report.failed
+    assert report.passed and not report.failed and report.mode == "constraints"
     assert len(report.checks) == 6 + 7 + 9 + 6
+    proven = {c.name: c.proof for c in report.checks if c.method == "constraint"}
+    assert set(proven) == {c.name for c in report.checks if c.name.startswith(("unique_", "no_orphans_"))}
+    assert len(proven) == 7 + 9
+    assert proven["unique_messages_pkey"] == "validated primary key messages_pkey"
+    assert proven["unique_users_email_key"] == "validated unique index users_email_key"
+    assert proven["no_orphans_read_receipts_userId_fkey"] == "validated foreign key read_receipts_userId_fkey"
+    shared = {c.name: c.proof for c in report.checks if c.method == "sql"}
+    assert shared["senders_are_members"] == "SQL scan of messages (one pass with 2 other check(s))"
     raise_on_failure(report)
     by_ledger = check_integrity(loaded, SCHEMA)
     assert [c.expected for c in by_ledger.checks] == [c.expected for c in report.checks]
+    full = check_integrity(loaded, SCHEMA, dataset.report_path, full=True)
+    assert full.passed and full.mode == "full" and {c.method for c in full.checks} == {"sql"}
+    assert [c.name for c in full.checks] == [c.name for c in report.checks]
 
 
-def test_orphans_are_caught_with_their_keys(loaded: str, dataset: Dataset) -> None:
+def test_orphans_behind_the_servers_back_are_caught_by_full(loaded: str, dataset: Dataset) -> None:
+    """Rows written with RI triggers bypassed (replica role) slip past a validated constraint; --full scans them."""
     ghost = uuid.UUID(int=12345)
     _inject(
         loaded,
@@ -44,7 +56,10 @@ def test_orphans_are_caught_with_their_keys(loaded: str, dataset: Dataset) -> No
     _inject(
         loaded, f"UPDATE read_receipts SET \"userId\" = '{ghost}' WHERE ctid = (SELECT min(ctid) FROM read_receipts)"
     )
-    report = check_integrity(loaded, SCHEMA, dataset.report_path)
+    trusting = check_integrity(loaded, SCHEMA, dataset.report_path)
+    assert "row_count_messages" in trusting.failed  # the constraints still claim the keys hold:
+    assert not [name for name in trusting.failed if name.startswith("no_orphans_")]
+    report = check_integrity(loaded, SCHEMA, dataset.report_path, full=True)
     failed = {c.name: c for c in report.checks if not c.passed}
     orphans = failed["no_orphans_messages_conversationId_fkey"]
     assert (orphans.observed, orphans.sample) == (2, [str(ghost), str(ghost)])
@@ -97,3 +112,67 @@ def test_cli_exits_non_zero_naming_the_check(loaded: str, dataset: Dataset, tmp_
     assert "error: integrity checks failed: row_count_conversation_users" in result.stderr
     assert "FAIL row_count_conversation_users" in result.stdout
     assert (tmp_path / SCHEMA / "integrity-report.json").exists()
+
+
+def _admin(dsn: str, *statements: str) -> None:
+    with psycopg.connect(dsn) as conn:
+        conn.execute(f"SET search_path TO {SCHEMA}")
+        for statement in statements:
+            conn.execute(statement)
+
+
+def _failed_proof(dsn: str, dataset: Dataset, name: str) -> str:
+    """The proof text of check ``name``, which must have failed in an SQL scan."""
+    report = check_integrity(dsn, SCHEMA, dataset.report_path)
+    check = next(c for c in report.checks if c.name == name)
+    assert (check.passed, check.method) == (False, "sql")
+    return check.proof
+
+
+GHOST = "'00000000-0000-0000-0000-000000000001'"
+GHOST_USER = f"INSERT INTO read_receipts SELECT id, {GHOST}, now() FROM messages LIMIT 1"
+DROP_USERS_PKEY = "ALTER TABLE users DROP CONSTRAINT users_pkey CASCADE"
+RECEIPT_READER = "no_orphans_read_receipts_userId_fkey"
+
+
+def test_a_dropped_constraint_is_scanned_and_its_breakage_caught(loaded: str, dataset: Dataset) -> None:
+    _admin(loaded, 'ALTER TABLE read_receipts DROP CONSTRAINT "read_receipts_userId_fkey"', GHOST_USER)
+    assert _failed_proof(loaded, dataset, RECEIPT_READER) == (
+        "SQL scan of read_receipts; constraint read_receipts_userId_fkey is missing"
+    )
+    _admin(loaded, DROP_USERS_PKEY, "DROP INDEX users_email_key", "INSERT INTO users SELECT * FROM users LIMIT 1")
+    assert _failed_proof(loaded, dataset, "unique_users_pkey").endswith("constraint users_pkey is missing")
+
+
+def test_a_not_valid_foreign_key_proves_nothing(loaded: str, dataset: Dataset) -> None:
+    _admin(
+        loaded,
+        'ALTER TABLE read_receipts DROP CONSTRAINT "read_receipts_userId_fkey"',
+        GHOST_USER,
+        'ALTER TABLE read_receipts ADD CONSTRAINT "read_receipts_userId_fkey" FOREIGN KEY ("userId")'
+        " REFERENCES users (id) NOT VALID",
+    )
+    assert _failed_proof(loaded, dataset, RECEIPT_READER) == (
+        "SQL scan of read_receipts; constraint read_receipts_userId_fkey is not validated"
+    )
+
+
+def test_a_disabled_ri_trigger_or_a_moved_key_proves_nothing(loaded: str, dataset: Dataset) -> None:
+    _admin(loaded, "ALTER TABLE read_receipts DISABLE TRIGGER ALL", GHOST_USER)
+    assert _failed_proof(loaded, dataset, RECEIPT_READER).endswith("is not validated")
+    _admin(
+        loaded,
+        DROP_USERS_PKEY,
+        "ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY (email)",
+        "UPDATE users SET id = (SELECT min(id::text)::uuid FROM users) WHERE email = (SELECT max(email) FROM users)",
+    )
+    assert _failed_proof(loaded, dataset, "unique_users_pkey").endswith("users_pkey is not on the schema's columns")
+
+
+def test_a_unique_index_on_a_nullable_column_proves_nothing(loaded: str, dataset: Dataset) -> None:
+    _admin(
+        loaded,
+        "ALTER TABLE users ALTER COLUMN email DROP NOT NULL",
+        "UPDATE users SET email = NULL WHERE ctid = (SELECT min(ctid) FROM users)",
+    )
+    assert _failed_proof(loaded, dataset, "unique_users_email_key").endswith("constraint users_email_key allows nulls")

@@ -1,5 +1,5 @@
 from synthcore.baseline import compare_baselines
-from synthcore.spec.database import BaselineReport, QueryBaseline
+from synthcore.spec.database import BaselineComparison, BaselineReport, QueryBaseline
 
 
 def _result(median: float, p90: float, buffers: int = 100) -> QueryBaseline:
@@ -33,12 +33,51 @@ def test_slowdown_within_the_pre_spread_is_noise():
     assert change.latency_change > 0.10 and not change.slower
 
 
-def test_slowdown_beyond_the_pre_spread_is_a_regression():
-    comparison = compare_baselines(_report(_result(50.0, 55.0)), _report(_result(69.0, 75.0)))
+def test_slowdown_beyond_the_pre_spread_with_more_work_is_a_regression():
+    comparison = compare_baselines(_report(_result(50.0, 55.0)), _report(_result(69.0, 75.0, buffers=101)))
     assert comparison.changes[0].slower and not comparison.go
     assert "unread_counts/heavy_user slower by 38.0%" in comparison.reasons
+    replanned = _result(69.0, 75.0).model_copy(update={"plan_hash": "other"})
+    assert compare_baselines(_report(_result(50.0, 55.0)), _report(replanned)).changes[0].slower
+
+
+def test_slowdown_of_the_same_plan_and_buffers_is_host_noise():
+    change = compare_baselines(_report(_result(50.0, 55.0)), _report(_result(69.0, 75.0))).changes[0]
+    assert change.latency_change > 0.10 and not change.slower
 
 
 def test_sub_threshold_jitter_on_fast_queries_is_ignored():
     change = compare_baselines(_report(_result(0.02, 0.021)), _report(_result(0.04, 0.05))).changes[0]
     assert change.latency_change == 1.0 and not change.slower
+
+
+def _pair(pre_ms: float, post_ms: float, query: str) -> tuple[QueryBaseline, QueryBaseline]:
+    pre = _result(pre_ms, pre_ms * 1.05).model_copy(update={"query": query})
+    return pre, _result(post_ms, post_ms * 1.05).model_copy(update={"query": query, "plan_hash": "post"})
+
+
+def _compare(*pairs: tuple[QueryBaseline, QueryBaseline]) -> BaselineComparison:
+    return compare_baselines(_report(*(p for p, _ in pairs)), _report(*(q for _, q in pairs)))
+
+
+def test_go_at_exactly_the_pinned_improvement_threshold() -> None:
+    comparison = _compare(_pair(100.0, 40.0, "a"), _pair(100.0, 100.0, "b"))  # (60 % + 0 %) / 2 = 30 %
+    assert (comparison.min_average_improvement, comparison.max_slowdown, comparison.min_slowdown_ms) == (
+        0.30,
+        0.10,
+        0.05,
+    )
+    assert comparison.average_improvement == 0.30 and comparison.go and comparison.reasons == []
+
+
+def test_no_go_just_below_the_improvement_threshold() -> None:
+    comparison = _compare(_pair(100.0, 40.2, "a"), _pair(100.0, 100.0, "b"))  # 29.9 %
+    assert not comparison.go and comparison.reasons == ["average improvement 29.9% < 30%"]
+
+
+def test_no_go_when_one_query_is_slower_beyond_the_pinned_slowdown() -> None:
+    at_limit = _compare(_pair(100.0, 10.0, "a"), _pair(10.0, 11.0, "b"))  # +10 %: not slower
+    assert at_limit.go and not any(c.slower for c in at_limit.changes)
+    beyond = _compare(_pair(100.0, 10.0, "a"), _pair(10.0, 11.1, "b"))  # +11 %, 1.1 ms, above pre p90 (10.5)
+    assert beyond.average_improvement >= 0.30 and not beyond.go
+    assert beyond.reasons == ["b/heavy_user slower by 11.0%"]
