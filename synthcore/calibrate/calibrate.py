@@ -17,11 +17,10 @@ import numpy as np
 
 from synthcore.artifacts import write_json_atomic
 from synthcore.calibrate import estimators as est
+from synthcore.calibrate import laws
 from synthcore.calibrate.activity import fit_activity_alpha
 from synthcore.errors import InputError, SpecError
-from synthcore.fidelity.expected import read_delay_cdf
 from synthcore.fidelity.pack_targets import cells
-from synthcore.generate.timeline import burst_probability
 from synthcore.spec.bands import Counts
 from synthcore.spec.calibration import CalibrationReport, FittedParameter
 from synthcore.spec.distribution import (
@@ -29,14 +28,24 @@ from synthcore.spec.distribution import (
     MEDIA_TYPES,
     MESSAGE_TYPES,
     MIME_TYPES,
+    Binned,
     DistributionSpec,
+    GapClass,
     Geometric,
     LogNormal,
     PowerLaw,
     ReadDelay,
+    Sessions,
 )
 from synthcore.spec.io import load_model, model_sha256
-from synthcore.spec.metrics_pack import TIME_EDGES_S, MetricsPack
+from synthcore.spec.metrics_pack import (
+    GAP_SIZE_CLASS_EDGES,
+    GAP_SIZE_CLASS_FIELDS,
+    SESSION_BREAK_S,
+    TIME_EDGES_S,
+    MetricsPack,
+)
+from synthcore.stats.laws import read_delay_cdf
 
 KINDS = ("direct", "small_group", "large_group")
 DECIMALS = 4
@@ -71,6 +80,36 @@ class _Recorder:
                     units=None if fit is None else fit.units,
                 )
             )
+
+    def set_law(self, path: str, chosen: laws.Chosen, source: str) -> None:
+        """Put a chosen law at ``path`` and report it with its parameters, the choice and every candidate's KS."""
+        node = self.raw
+        *parents, leaf = path.split(".")
+        for key in parents:
+            node = node[key]
+        node[leaf] = chosen.law.model_dump(mode="json")
+        self.report_law(path, chosen, source)
+
+    def report_law(self, path: str, chosen: laws.Chosen, source: str) -> None:
+        """Report a chosen law: its main parameters, how it was chosen and every candidate's KS distance."""
+        law = chosen.law
+        if isinstance(law, Binned):
+            shown = [float(len(law.edges)), law.tail_alpha]
+        elif isinstance(law, LogNormal):
+            shown = [law.mu, law.sigma]
+        else:
+            shown = [law.alpha, law.xmin]
+        self.params.append(
+            FittedParameter(
+                name=path,
+                value=shown,
+                source=source,
+                method=f"{law.kind} law, {chosen.method}",
+                goodness_ks=round(chosen.ks, DECIMALS),
+                units=chosen.units,
+                candidates=chosen.candidates,
+            )
+        )
 
     def set_shares(self, path: str, shares: dict[str, float] | None, source: str) -> None:
         if shares is None:
@@ -111,8 +150,11 @@ def _messages(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None
         # the generator's body starts at xmin, so the smallest published message count is the estimate
         xmin = float(positive[0])
         fit = est.fit_power_law(edges, counts, xmin, rounding=0.5, upper=threshold, what="messages per conversation")
-        rec.set("messages.per_conversation.alpha", fit.params[0], source, "binned MLE, power law below heavy", fit)
-        rec.set("messages.per_conversation.xmin", xmin, source, "smallest published message count")
+        power = PowerLaw(alpha=round(fit.params[0], DECIMALS), xmin=xmin)
+        below_heavy = np.where(edges < threshold, counts, 0.0)
+        empirical = laws.empirical_law(edges, below_heavy, 1.0, float(threshold), "messages per conversation")
+        chosen = laws.choose(("power_law", power, fit), empirical, edges, below_heavy)
+        rec.set_law("messages.per_conversation", chosen, source)
 
     rec.attempt("messages.per_conversation", body)
     conv_heavy = counts[edges >= threshold]
@@ -126,17 +168,17 @@ def _messages(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None
         rec.set("messages.heavy_rooms.message_share", float(msg_heavy.sum() / messages), src, "share of messages")
     cl = base.messages.content_length
     hist = pack.messages.content_length.histogram
-    if isinstance(cl, LogNormal):
+    lo, hi = (cl.min, cl.max) if isinstance(cl, LogNormal) else (1.0, float(hist.EDGES[-1]))
 
-        def content() -> None:
-            fit = est.fit_lognormal(hist.EDGES, cells(hist.counts), cl.min, cl.max, "content length")
-            src = "messages.content_length.histogram"
-            rec.set("messages.content_length.mu", fit.params[0], src, "binned MLE, clipped log-normal", fit)
-            rec.set("messages.content_length.sigma", fit.params[1], src, "binned MLE, clipped log-normal", fit)
+    def content() -> None:
+        counts = cells(hist.counts)
+        fit = est.fit_lognormal(hist.EDGES, counts, lo, hi, "content length")
+        lognormal = LogNormal(mu=round(fit.params[0], DECIMALS), sigma=round(fit.params[1], DECIMALS), min=lo, max=hi)
+        empirical = laws.empirical_law(hist.EDGES, counts, 1.0, hi, "content length")
+        chosen = laws.choose(("lognormal", lognormal, fit), empirical, hist.EDGES, counts)
+        rec.set_law("messages.content_length", chosen, "messages.content_length.histogram")
 
-        rec.attempt("messages.content_length", content)
-    else:
-        rec.kept["messages.content_length"] = f"the base spec's content length is a {cl.kind}, not a log-normal"
+    rec.attempt("messages.content_length", content)
     m = base.messages
     prior = {"TEXT": 1 - m.media_share} | {t: m.media_share * getattr(m.media_mix, t) for t in MEDIA_TYPES}
     types = est.shares(pack.messages.types.model_dump(), MESSAGE_TYPES, pack.entities.messages_in_window, prior)
@@ -234,17 +276,38 @@ def _time(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
             "messages per weekday / days of that weekday in the window, relative to the mean",
         ),
     )
-    cv = t.burstiness_cv
-    ratio = base.time.burstiness.burst_mean_ratio
-    if cv is None:
-        rec.kept["time.burstiness.cv"] = "timing.burstiness_cv is suppressed"
-        return
-    try:
-        burst_probability(max(1.0, cv), ratio)
-    except InputError as exc:
-        rec.kept["time.burstiness.cv"] = str(exc)
-        return
-    rec.set("time.burstiness.cv", max(1.0, float(cv)), "timing.burstiness_cv", "coefficient of variation of gaps")
+    rec.attempt("time.sessions", lambda: _sessions(pack, rec))
+
+
+def _sessions(pack: MetricsPack, rec: _Recorder) -> None:
+    """One empirical gap law per conversation size class.
+
+    A class with too few published gaps borrows the law of the class below it (the smallest, the pooled gaps).
+    """
+    window_s = float(pack.window_days * 86_400)
+    pooled = pack.timing.interarrival
+    previous = laws.choose(
+        None,
+        laws.empirical_law(TIME_EDGES_S, cells(pooled.counts), 0.0, window_s, "gaps"),
+        TIME_EDGES_S,
+        cells(pooled.counts),
+    )
+    classes = []
+    for name, min_messages in zip(GAP_SIZE_CLASS_FIELDS, GAP_SIZE_CLASS_EDGES, strict=True):
+        counts = cells(getattr(pack.timing.gaps_by_size, name).counts)
+        source = f"timing.gaps_by_size.{name}"
+        try:
+            law = laws.empirical_law(TIME_EDGES_S, counts, 0.0, window_s, f"gaps of {source}")
+            chosen = laws.choose(None, law, TIME_EDGES_S, counts)
+        except InputError as exc:
+            rec.kept[f"time.sessions.by_size.{name}"] = f"{exc}; uses the next smaller class's (or pooled) gaps"
+            chosen = previous
+        assert isinstance(chosen.law, Binned)  # only binned candidates for gaps
+        classes.append(GapClass(min_messages=min_messages, gaps_s=chosen.law))
+        rec.report_law(f"time.sessions.by_size.{name}.gaps_s", chosen, source)
+        previous = chosen
+    sessions = Sessions(break_s=SESSION_BREAK_S, by_size=classes)
+    rec.raw["time"]["sessions"] = sessions.model_dump(mode="json")
 
 
 def _read_receipts(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:

@@ -17,7 +17,6 @@ import numpy as np
 
 from synthcore.artifacts import ensure_writable_dir, write_bytes_atomic, write_json_atomic
 from synthcore.errors import InputError, SpecError
-from synthcore.fidelity import stats
 from synthcore.fidelity.gate import judge, thresholds_for, unknown_overrides, verdict
 from synthcore.fidelity.observe import (
     observe_categories,
@@ -36,6 +35,7 @@ from synthcore.spec.distribution import DistributionSpec
 from synthcore.spec.fidelity import CheckResult, Comparison, FidelityReport, Tolerance
 from synthcore.spec.io import parse_model, parse_strict_json
 from synthcore.spec.metrics_pack import MetricsPack
+from synthcore.stats import distances as stats
 
 REPORT_JSON = "fidelity-report.json"
 REPORT_MD = "fidelity-report.md"

@@ -17,7 +17,7 @@ from synthcore.generate.plan import build_plan
 from synthcore.generate.tables.conversations import draw_conversations
 from synthcore.generate.tables.members import draw_members
 from synthcore.generate.tables.messages import draw_messages
-from synthcore.generate.timeline import US_PER_S, Timeline, burst_probability
+from synthcore.generate.timeline import US_PER_S, Timeline
 from synthcore.spec.bands import Counts
 from synthcore.spec.distribution import DistributionSpec
 
@@ -53,14 +53,12 @@ def simulate_shape(
     small = scaled_counts(counts, max_messages)
     plan = build_plan(spec, small, seed)
     timeline = Timeline.from_spec(spec.time)
-    burst = spec.time.burstiness
-    burst_p = burst_probability(burst.cv, burst.burst_mean_ratio)
     sent = np.zeros(small.users)
     gaps: list[NDArray[np.float64]] = []
     for block in range(plan.conversation_blocks):
         conv = draw_conversations(plan, block, timeline)
         members = draw_members(plan, block, conv)
-        msgs = draw_messages(plan, block, conv, members, timeline, burst_p)
+        msgs = draw_messages(plan, block, conv, members)
         sent += np.bincount(members.user[msgs.sender], minlength=small.users)
         same = msgs.conv[1:] == msgs.conv[:-1]
         gaps.append(np.diff(msgs.created_us)[same] / US_PER_S)

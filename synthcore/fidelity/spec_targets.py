@@ -13,7 +13,17 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from synthcore.fidelity.expected import (
+from synthcore.fidelity.simulated import SIMULATION_SEED, simulate_shape
+from synthcore.fidelity.targets import CategoryTarget, NumericTarget, ScalarTarget, Targets
+from synthcore.generate.draws import power_law_mean
+from synthcore.generate.plan import build_plan, heavy_alpha
+from synthcore.generate.timeline import US_PER_HOUR, Timeline
+from synthcore.spec.bands import Counts
+from synthcore.spec.distribution import DEVICE_TYPES, MEDIA_TYPES, MIME_TYPES, Binned, DistributionSpec, LogNormal
+from synthcore.spec.io import model_sha256
+from synthcore.spec.metrics_pack import ACTIVITY_EDGES, TIME_EDGES_S
+from synthcore.stats.distances import bin_masses
+from synthcore.stats.laws import (
     below,
     discrete_quantiles,
     integer_edges,
@@ -21,16 +31,6 @@ from synthcore.fidelity.expected import (
     power_law_cdf,
     read_delay_cdf,
 )
-from synthcore.fidelity.simulated import SIMULATION_SEED, simulate_shape
-from synthcore.fidelity.stats import bin_masses
-from synthcore.fidelity.targets import CategoryTarget, NumericTarget, ScalarTarget, Targets
-from synthcore.generate.draws import power_law_mean
-from synthcore.generate.plan import build_plan
-from synthcore.generate.timeline import US_PER_HOUR, Timeline
-from synthcore.spec.bands import Counts
-from synthcore.spec.distribution import DEVICE_TYPES, MEDIA_TYPES, MIME_TYPES, DistributionSpec, LogNormal
-from synthcore.spec.io import model_sha256
-from synthcore.spec.metrics_pack import ACTIVITY_EDGES, TIME_EDGES_S
 
 # Percentile checks (relative error) for the two heavy-tailed message metrics; the other distributions are
 # checked by KS only, as their small-integer quantiles jump by whole units between neighbouring samples.
@@ -62,28 +62,38 @@ def _allocated_below(
 
 
 def messages_per_conversation(spec: DistributionSpec, counts: Counts) -> tuple[NumericTarget, ScalarTarget]:
-    """Expected messages per conversation (body + heavy rooms) and the heavy rooms' share of all messages."""
+    """Expected messages per conversation (body + heavy rooms) and the heavy rooms' share of all messages.
+
+    The body is what the plan draws at these counts: its law scaled to the band's mean (``body_scale``, reported in
+    the generation report) when the band cannot hold the law's own mean.
+    """
     eff = build_plan(spec, counts, _PLAN_SEED).effective
     body, hr = spec.messages.per_conversation, spec.messages.heavy_rooms
     n_heavy, heavy_msgs = int(eff["heavy_rooms"]), float(eff["heavy_messages"])
     n_body, body_msgs = counts.conversations - n_heavy, counts.messages - heavy_msgs
-    b_xmax = float(eff["body_xmax"])
-    top = max(b_xmax, float(eff.get("heavy_xmax", 0.0)), heavy_msgs / max(n_heavy, 1)) * 1.5 + 2
+
+    def body_below(k: NDArray[np.float64]) -> NDArray[np.float64]:
+        if isinstance(body, Binned):  # m = 1 + (W - 1) * scale, W the law's integer draw, rounded to nearest
+            w_at = 1.0 + (k - 1.5) / float(eff["body_scale"])
+            return below(body, np.ceil(w_at)) * (k > 1.5)
+        return _allocated_below(k, body.alpha, body.xmin, float(eff["body_xmax"]), 1.0, body_msgs / n_body)
+
+    b_top = body.max * float(eff["body_scale"]) if isinstance(body, Binned) else float(eff["body_xmax"])
+    top = max(b_top, float(eff.get("heavy_xmax", 0.0)), heavy_msgs / max(n_heavy, 1)) * 1.5 + 2
     edges = integer_edges(0, top)
-    mix = _allocated_below(edges, body.alpha, body.xmin, b_xmax, 1.0, body_msgs / n_body) * n_body
+    mix = body_below(edges) * n_body
     share = 0.0
     if n_heavy:
         h_xmax = max(float(eff["heavy_xmax"]), hr.min_messages + 1.0)
         mix += (
-            _allocated_below(edges, body.alpha, hr.min_messages, h_xmax, hr.min_messages, heavy_msgs / n_heavy)
+            _allocated_below(edges, heavy_alpha(spec), hr.min_messages, h_xmax, hr.min_messages, heavy_msgs / n_heavy)
             * n_heavy
         )
         share = heavy_msgs
     # body conversations reaching the threshold count as heavy traffic too
     k = np.arange(hr.min_messages, int(top) + 2, dtype=np.float64)
     if k.size > 1:
-        body_below = _allocated_below(k, body.alpha, body.xmin, b_xmax, 1.0, body_msgs / n_body)
-        share += n_body * float(np.sum(k[:-1] * np.diff(body_below)))
+        share += n_body * float(np.sum(k[:-1] * np.diff(body_below(k))))
     masses = masses_from_below(mix / counts.conversations)
     numeric = NumericTarget(
         "messages_per_conversation", "messages_per_conversation", edges, masses, quantiles=_quantiles(edges, masses)

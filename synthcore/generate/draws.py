@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from synthcore.errors import InputError
-from synthcore.spec.distribution import Distribution, Geometric, Histogram, LogNormal, PowerLaw
+from synthcore.spec.distribution import Binned, Distribution, Geometric, Histogram, LogNormal, PowerLaw
 
 
 def draw(dist: Distribution, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -24,6 +24,8 @@ def draw(dist: Distribution, rng: np.random.Generator, size: int) -> np.ndarray:
         return np.clip(rng.lognormal(dist.mu, dist.sigma, size), dist.min, dist.max)
     if isinstance(dist, Geometric):
         return np.minimum(dist.min + rng.geometric(dist.p, size) - 1, dist.max).astype(np.float64)
+    if isinstance(dist, Binned):
+        return draw_binned(dist, rng, size)
     return draw_histogram(dist, rng, size)
 
 
@@ -46,6 +48,20 @@ def draw_histogram(dist: Histogram, rng: np.random.Generator, size: int) -> np.n
     weights = np.asarray(dist.weights)
     bins = rng.choice(weights.size, size=size, p=weights / weights.sum())
     return edges[bins] + rng.random(size) * (edges[bins + 1] - edges[bins])
+
+
+def draw_binned(dist: Binned, rng: np.random.Generator, size: int) -> np.ndarray:
+    """Pick a bin by weight, then a uniform point inside it; the open top bin is a truncated power-law tail."""
+    edges = np.asarray(dist.edges, dtype=np.float64)
+    cum = np.cumsum(dist.weights)
+    bins = np.minimum(np.searchsorted(cum / cum[-1], rng.random(size), side="right"), edges.size - 1)
+    u = rng.random(size)
+    upper = np.append(edges[1:], dist.max)
+    out = edges[bins] + u * (upper[bins] - edges[bins])
+    top = np.flatnonzero(bins == edges.size - 1)
+    a = dist.tail_alpha - 1.0
+    out[top] = edges[-1] * (1.0 - u[top] * (1.0 - (edges[-1] / dist.max) ** a)) ** (-1.0 / a)
+    return out
 
 
 def draw_choice(rng: np.random.Generator, shares: np.ndarray, size: int) -> np.ndarray:
