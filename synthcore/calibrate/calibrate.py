@@ -20,6 +20,7 @@ from synthcore.calibrate import estimators as est
 from synthcore.calibrate import laws
 from synthcore.calibrate.activity import fit_activity_alpha
 from synthcore.errors import InputError, SpecError
+from synthcore.fidelity.observe import SMALL_GROUP_MAX_MEMBERS
 from synthcore.fidelity.pack_targets import cells
 from synthcore.spec.bands import Counts
 from synthcore.spec.calibration import CalibrationReport, FittedParameter
@@ -48,6 +49,9 @@ from synthcore.spec.metrics_pack import (
 from synthcore.stats.laws import read_delay_cdf
 
 KINDS = ("direct", "small_group", "large_group")
+NO_HEAVY_SHARE = 0.02
+"""When the heavy-room bins are suppressed and the bins below them hold all but this share of messages, production
+has no heavy-room component worth modelling (its share is set to 0 instead of kept from the base)."""
 DECIMALS = 4
 """Fitted values are rounded to this many decimals: more would be noise, and the spec stays readable."""
 
@@ -136,6 +140,21 @@ def _ratio(part: int | None, whole: int | None) -> float | None:
     return None if part is None or not whole else part / whole
 
 
+def _unaccounted_message_share(
+    edges: np.ndarray, conversations: np.ndarray, messages: np.ndarray, threshold: float, total: float
+) -> float:
+    """Share of the window's messages not in the bins below ``threshold``: what heavy rooms can at most carry.
+
+    A bin whose message sum is suppressed (dominance) but whose conversation count is published is estimated at
+    its conversations times the bin's geometric middle.
+    """
+    below = edges < threshold
+    upper = np.append(edges[1:], edges[-1])
+    middle = np.sqrt(np.maximum(edges, 1.0) * np.maximum(upper, 1.0))
+    estimated = np.where(np.isnan(messages), np.nan_to_num(conversations) * middle, messages)
+    return float(max(0.0, 1.0 - np.nansum(estimated[below]) / total))
+
+
 def _messages(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
     per = pack.messages.per_conversation
     edges = np.asarray(per.conversations.EDGES, dtype=np.float64)
@@ -160,7 +179,17 @@ def _messages(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None
     conv_heavy = counts[edges >= threshold]
     msg_heavy = cells(per.messages.counts)[edges >= threshold]
     conversations, messages = pack.entities.conversations, pack.entities.messages_in_window
-    if np.isnan(conv_heavy).any() or np.isnan(msg_heavy).any() or not conversations or not messages:
+    if (np.isnan(conv_heavy).any() or np.isnan(msg_heavy).any()) and conversations and messages:
+        unaccounted = _unaccounted_message_share(edges, counts, cells(per.messages.counts), threshold, messages)
+        if unaccounted <= NO_HEAVY_SHARE:
+            src, how = "messages.per_conversation.messages", f"bins below {threshold} hold all but {unaccounted:.3f}"
+            rec.set("messages.heavy_rooms.conversation_share", 0.0, src, how)
+            rec.set("messages.heavy_rooms.message_share", 0.0, src, how)
+        else:
+            rec.kept["messages.heavy_rooms"] = (
+                f"cells at or above {threshold} messages are suppressed and hold up to {unaccounted:.3f} of messages"
+            )
+    elif np.isnan(conv_heavy).any() or np.isnan(msg_heavy).any() or not conversations or not messages:
         rec.kept["messages.heavy_rooms"] = f"cells at or above {threshold} messages are suppressed"
     else:
         src = "messages.per_conversation (bins >= min_messages)"
@@ -213,12 +242,17 @@ def _flags(pack: MetricsPack, rec: _Recorder) -> None:
 
 def _conversations(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
     c = pack.conversations
+    edges, counts = c.group_members.EDGES, cells(c.group_members.counts)
+    # A suppressed group kind (often by secondary suppression beside an empty one) is read off the group-size
+    # histogram's published bins instead of being guessed from the base's mix.
+    small_edge = np.asarray(edges) <= SMALL_GROUP_MAX_MEMBERS
+    from_sizes = {"small_group": np.nansum(counts[small_edge]), "large_group": np.nansum(counts[~small_edge])}
+    kinds = {k: from_sizes[k] if v is None and k in from_sizes else v for k, v in c.kinds.model_dump().items()}
     rec.set_shares(
         "conversations.type_mix",
-        est.shares(c.kinds.model_dump(), KINDS, pack.entities.conversations, base.conversations.type_mix.model_dump()),
-        "conversations.kinds",
+        est.shares(kinds, KINDS, pack.entities.conversations, base.conversations.type_mix.model_dump()),
+        "conversations.kinds (suppressed group kinds: conversations.group_members)",
     )
-    edges, counts = c.group_members.EDGES, cells(c.group_members.counts)
     small, large = base.conversations.small_group_members, base.conversations.large_group_members
     src = "conversations.group_members"
     if isinstance(small, Geometric):

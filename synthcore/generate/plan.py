@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from synthcore.errors import ChunkOutOfRange, InputError
-from synthcore.generate.draws import allocate_exact, draw_choice, draw_int, draw_power_law, solve_power_law_xmax
+from synthcore.generate.draws import (
+    allocate_exact,
+    draw_choice,
+    draw_int,
+    draw_power_law,
+    draw_power_law_stratified,
+    solve_power_law_xmax,
+)
 from synthcore.generate.seeding import Purpose, root_entropy, stream
 from synthcore.spec.bands import Counts
 from synthcore.spec.distribution import Binned, DistributionSpec
@@ -99,7 +106,7 @@ def build_plan(spec: DistributionSpec, counts: Counts, seed: str) -> DatasetPlan
     members = _member_counts(spec, kinds, n_users, root)
     messages, heavy, effective = _message_counts(spec, counts, root)
     act = spec.users.activity
-    activity = draw_power_law(
+    activity = draw_power_law_stratified(
         stream(Purpose.PLAN_ACTIVITY, 0, root), act.alpha, act.xmin, act.xmax or 1000 * act.xmin, n_users
     )
     offsets = np.concatenate([[0], np.cumsum(messages)])
