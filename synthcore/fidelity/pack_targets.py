@@ -47,9 +47,9 @@ def _numeric(
             quantiles[q] = float(value)
         elif percentiles is not None:
             not_checked[f"{name}.{label}"] = "the pack suppressed this percentile"
-    return NumericTarget(
-        name, metric, np.asarray(hist.EDGES, dtype=np.float64), cells(hist.counts), quantiles=quantiles
-    )
+    counts = cells(hist.counts)
+    edges = np.asarray(hist.EDGES, dtype=np.float64)
+    return NumericTarget(name, metric, edges, counts, quantiles=quantiles, units=float(np.nansum(counts)))
 
 
 def _buckets(b: ReadDelayBuckets) -> np.ndarray:
@@ -108,10 +108,21 @@ def pack_targets(pack: MetricsPack, heavy_min_messages: int = HEAVY_ROOM_MIN_MES
         "day_of_week": {str(d): v for d, v in enumerate(t.day_of_week)},
         "device_type": {d: getattr(u.devices, d) for d in DEVICE_LABELS},
     } | {f"mime_type.{media}": dict(getattr(a.mime_types, media)) for media in MEDIA_TYPES}
-    categories = [
-        CategoryTarget(name, name, {k: np.nan if v is None else float(v) for k, v in shares.items()})
-        for name, shares in raw.items()
-    ]
+    sessions = pack.timing.sessions_per_conversation
+    pack_sessions = float(np.nansum(cells(sessions.counts) * np.asarray(sessions.EDGES)))  # a lower bound
+    categories = []
+    for name, shares in raw.items():
+        expected = {k: np.nan if v is None else float(v) for k, v in shares.items()}
+        by_session = name in ("hour_of_day", "day_of_week")
+        categories.append(
+            CategoryTarget(
+                name,
+                name,
+                expected,
+                units=pack_sessions if by_session else float(np.nansum(list(expected.values()))),
+                observed_units="sessions" if by_session else None,
+            )
+        )
     total_messages = pack.entities.messages_in_window
     users = pack.entities.users
     candidates = {

@@ -94,7 +94,8 @@ def render_markdown(report: FidelityReport, images: dict[str, str]) -> str:
         f"# Fidelity: {report.verdict}",
         "",
         f"Target: {report.target_kind} `{report.target_sha256[:12]}` · source: {report.source} · "
-        f"tolerance: {report.tolerance} ({report.threshold}) · {report.seconds:.1f} s",
+        f"tolerance: {report.tolerance} (noise at the observed counts + {report.practical_tolerance}) ·"
+        f" {report.seconds:.1f} s",
         "",
     ]
     if report.reasons:

@@ -175,8 +175,12 @@ def time_profiles(spec: DistributionSpec) -> list[CategoryTarget]:
     by_hour = np.bincount(hours % 24, weights=intensity, minlength=24)
     by_day = np.bincount(weekday, weights=intensity, minlength=7)
     return [
-        CategoryTarget("hour_of_day", "hour_of_day", {str(h): float(v) for h, v in enumerate(by_hour)}),
-        CategoryTarget("day_of_week", "day_of_week", {str(d): float(v) for d, v in enumerate(by_day)}),
+        CategoryTarget(
+            "hour_of_day", "hour_of_day", {str(h): float(v) for h, v in enumerate(by_hour)}, observed_units="sessions"
+        ),
+        CategoryTarget(
+            "day_of_week", "day_of_week", {str(d): float(v) for d, v in enumerate(by_day)}, observed_units="sessions"
+        ),
     ]
 
 
@@ -219,7 +223,7 @@ def simulated_targets(spec: DistributionSpec, counts: Counts) -> list[NumericTar
         for shape in shapes:
             values = shape.messages_per_user if name == "messages_per_user" else shape.gaps_s
             masses += bin_masses(values, np.ones(values.size), [*lower, np.inf])
-        out.append(NumericTarget(name, name, lower, masses))
+        out.append(NumericTarget(name, name, lower, masses, units=float(masses.sum())))
     return out
 
 
