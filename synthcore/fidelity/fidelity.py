@@ -129,9 +129,7 @@ def _numeric_checks(
     return checks, comparison
 
 
-def _category_check(
-    con: duckdb.DuckDBPyConnection, ct: CategoryTarget, limit: Limit
-) -> tuple[CheckResult, Comparison]:
+def _category_check(con: duckdb.DuckDBPyConnection, ct: CategoryTarget, limit: Limit) -> tuple[CheckResult, Comparison]:
     found = observe_categories(con, ct.metric)
     labels = list(ct.expected) + sorted(set(found) - set(ct.expected))  # unexpected labels count against TV
     obs = np.array([found.get(k, 0) for k in labels], dtype=np.float64)
@@ -228,6 +226,7 @@ def compute_fidelity(
         checks=checks,
         comparisons=comparisons,
         not_checked=targets.not_checked,
+        simulated_targets=targets.simulated,
         seconds=round(time.perf_counter() - started, 3),
     )
     write_json_atomic(out_dir / REPORT_JSON, report)

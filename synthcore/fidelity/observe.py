@@ -63,6 +63,16 @@ NUMERIC_SQL: dict[str, str] = {
     # per consecutive pair of messages in one conversation, seconds
     "inter_arrival_s": """SELECT (created_us - lag(created_us) OVER (PARTITION BY conv ORDER BY created_us)) / 1e6
                           AS x FROM s_messages QUALIFY x IS NOT NULL""",
+    # per consecutive pair inside a session (gap below the session break) / between sessions, seconds
+    "within_session_gap_s": f"""SELECT x FROM (SELECT (created_us - lag(created_us) OVER (PARTITION BY conv
+                                ORDER BY created_us)) / 1e6 AS x FROM s_messages) WHERE x < {SESSION_BREAK_S}""",
+    "between_session_gap_s": f"""SELECT x FROM (SELECT (created_us - lag(created_us) OVER (PARTITION BY conv
+                                 ORDER BY created_us)) / 1e6 AS x FROM s_messages) WHERE x >= {SESSION_BREAK_S}""",
+    # per conversation with a message: sessions (a gap above the break starts one) and first-to-last span, seconds
+    "sessions_per_conversation": f"""SELECT 1 + count(*) FILTER (WHERE gap > {SESSION_BREAK_S} * 1e6) AS x FROM (
+        SELECT conv, created_us - lag(created_us) OVER (PARTITION BY conv ORDER BY created_us) AS gap
+        FROM s_messages) GROUP BY conv""",
+    "active_span_s": "SELECT (max(created_us) - min(created_us)) / 1e6 AS x FROM s_messages GROUP BY conv",
     # per user: messages sent, including users who sent none
     "messages_per_user": """SELECT count(m.sender) AS x FROM s_users u LEFT JOIN s_messages m ON m.sender = u.id
                             GROUP BY u.id""",

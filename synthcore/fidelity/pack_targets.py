@@ -16,10 +16,12 @@ from synthcore.spec.io import model_sha256
 from synthcore.spec.metrics_pack import (
     DEVICE_LABELS,
     PERCENTILES,
+    SESSION_BREAK_S,
     BinnedCounts,
     MetricsPack,
     Percentiles,
     ReadDelayBuckets,
+    TimeHistogram,
 )
 
 # Conversations with at least this many messages are heavy rooms; it is an edge of the pack's message bins.
@@ -50,6 +52,17 @@ def _numeric(
     counts = cells(hist.counts)
     edges = np.asarray(hist.EDGES, dtype=np.float64)
     return NumericTarget(name, metric, edges, counts, quantiles=quantiles, units=float(np.nansum(counts)))
+
+
+def _session_gaps(gaps: TimeHistogram) -> list[NumericTarget]:
+    """The gap histogram split at the session break: gaps within sessions and gaps between them."""
+    edges = np.asarray(gaps.EDGES, dtype=np.float64)
+    counts = cells(gaps.counts)
+    within = edges < SESSION_BREAK_S
+    return [
+        NumericTarget(name, name, edges[keep], counts[keep], units=float(np.nansum(counts[keep])))
+        for name, keep in (("within_session_gap_s", within), ("between_session_gap_s", ~within))
+    ]
 
 
 def _buckets(b: ReadDelayBuckets) -> np.ndarray:
@@ -86,6 +99,11 @@ def pack_targets(pack: MetricsPack, heavy_min_messages: int = HEAVY_ROOM_MIN_MES
             "content_length", "content_length", m.content_length.histogram, m.content_length.percentiles, not_checked
         ),
         _numeric("inter_arrival_s", "inter_arrival_s", t.interarrival, None, not_checked),
+        *_session_gaps(t.interarrival),
+        _numeric(
+            "sessions_per_conversation", "sessions_per_conversation", t.sessions_per_conversation, None, not_checked
+        ),
+        _numeric("active_span_s", "active_span_s", t.active_span, None, not_checked),
         _numeric("messages_per_user", "messages_per_user", u.messages_sent, None, not_checked),
         _numeric("group_readers", "group_readers", r.group_readers, None, not_checked),
         _numeric("read_delay_s", "read_delay_s", r.delay, None, not_checked),

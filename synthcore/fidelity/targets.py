@@ -72,3 +72,5 @@ class Targets:
     categories: list[CategoryTarget]
     scalars: list[ScalarTarget]
     not_checked: dict[str, str]
+    simulated: list[str] = field(default_factory=list)
+    """Spec targets with no closed form, simulated with the generator's own draws (so partly circular)."""

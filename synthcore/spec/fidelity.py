@@ -83,4 +83,9 @@ class FidelityReport(StrictModel):
     checks: list[CheckResult]
     comparisons: list[Comparison]
     not_checked: dict[str, str] = Field(description="metrics the target cannot express, with the reason")
+    simulated_targets: list[str] = Field(
+        default_factory=list,
+        description="spec targets without a closed form, simulated with the generator's own draws: these checks "
+        "test the generator against itself, not against an independent expectation",
+    )
     seconds: float
