@@ -9,6 +9,7 @@ base value and are listed, with the reason, in the report.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -316,28 +317,37 @@ def _time(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
 def _sessions(pack: MetricsPack, rec: _Recorder) -> None:
     """One empirical gap law per conversation size class.
 
-    A class with too few published gaps borrows the law of the class below it (the smallest, the pooled gaps).
+    A class with too few published gaps (its cells had fewer than k senders) gets the law of the gaps the published
+    classes leave unexplained: the pooled gap histogram minus theirs, bin by bin. Failing that, the next smaller
+    class's law (the smallest class: the pooled gaps).
     """
     window_s = float(pack.window_days * 86_400)
-    pooled = pack.timing.interarrival
-    previous = laws.choose(
-        None,
-        laws.empirical_law(TIME_EDGES_S, cells(pooled.counts), 0.0, window_s, "gaps"),
-        TIME_EDGES_S,
-        cells(pooled.counts),
-    )
+    pooled = cells(pack.timing.interarrival.counts)
+
+    def law_of(counts: np.ndarray, what: str) -> laws.Chosen:
+        law = laws.empirical_law(TIME_EDGES_S, counts, 0.0, window_s, what)
+        return laws.choose(None, law, TIME_EDGES_S, counts)
+
+    fitted: dict[str, laws.Chosen] = {}
+    explained = np.zeros(pooled.size)
+    for name in GAP_SIZE_CLASS_FIELDS:
+        counts = cells(getattr(pack.timing.gaps_by_size, name).counts)
+        try:
+            fitted[name] = law_of(counts, f"gaps of timing.gaps_by_size.{name}")
+            explained += np.nan_to_num(counts)
+        except InputError as exc:
+            rec.kept[f"time.sessions.by_size.{name}"] = f"{exc}; uses the gaps the published classes leave unexplained"
+    residual: laws.Chosen | None = None
+    with contextlib.suppress(InputError):  # too few unexplained gaps: the next smaller class's law is used
+        residual = law_of(np.maximum(pooled - explained, 0.0), "gaps unexplained by the published size classes")
+    previous = law_of(pooled, "timing.interarrival")
     classes = []
     for name, min_messages in zip(GAP_SIZE_CLASS_FIELDS, GAP_SIZE_CLASS_EDGES, strict=True):
-        counts = cells(getattr(pack.timing.gaps_by_size, name).counts)
-        source = f"timing.gaps_by_size.{name}"
-        try:
-            law = laws.empirical_law(TIME_EDGES_S, counts, 0.0, window_s, f"gaps of {source}")
-            chosen = laws.choose(None, law, TIME_EDGES_S, counts)
-        except InputError as exc:
-            rec.kept[f"time.sessions.by_size.{name}"] = f"{exc}; uses the next smaller class's (or pooled) gaps"
-            chosen = previous
-        assert isinstance(chosen.law, Binned)  # only binned candidates for gaps
+        chosen = fitted.get(name) or residual or previous
+        if not isinstance(chosen.law, Binned):
+            raise InputError(f"time.sessions: the gap law of {name} is not binned")  # only binned candidates
         classes.append(GapClass(min_messages=min_messages, gaps_s=chosen.law))
+        source = f"timing.gaps_by_size.{name}" if name in fitted else "timing.interarrival - published classes"
         rec.report_law(f"time.sessions.by_size.{name}.gaps_s", chosen, source)
         previous = chosen
     sessions = Sessions(break_s=SESSION_BREAK_S, by_size=classes)

@@ -123,6 +123,8 @@ UNITS_SQL: dict[str, str] = {
     "sessions": f"""SELECT count(*) FROM (
         SELECT created_us - lag(created_us) OVER (PARTITION BY conv ORDER BY created_us) AS gap FROM s_messages)
         WHERE gap IS NULL OR gap > {SESSION_BREAK_S} * 1e6""",
+    # the sessions of one conversation cluster in days: its (conversation, day) pairs are the weekday's draws
+    "conversation_days": f"SELECT count(*) FROM (SELECT DISTINCT conv, created_us // {US_PER_DAY} FROM s_messages)",
 }
 # The units each scalar share is a mean over; heavy-room traffic moves by whole conversations.
 SCALAR_UNITS = {

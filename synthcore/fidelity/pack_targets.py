@@ -138,7 +138,7 @@ def pack_targets(pack: MetricsPack, heavy_min_messages: int = HEAVY_ROOM_MIN_MES
                 name,
                 expected,
                 units=pack_sessions if by_session else float(np.nansum(list(expected.values()))),
-                observed_units="sessions" if by_session else None,
+                observed_units={"hour_of_day": "sessions", "day_of_week": "conversation_days"}.get(name),
             )
         )
     total_messages = pack.entities.messages_in_window

@@ -183,7 +183,10 @@ def time_profiles(spec: DistributionSpec) -> list[CategoryTarget]:
             "hour_of_day", "hour_of_day", {str(h): float(v) for h, v in enumerate(by_hour)}, observed_units="sessions"
         ),
         CategoryTarget(
-            "day_of_week", "day_of_week", {str(d): float(v) for d, v in enumerate(by_day)}, observed_units="sessions"
+            "day_of_week",
+            "day_of_week",
+            {str(d): float(v) for d, v in enumerate(by_day)},
+            observed_units="conversation_days",
         ),
     ]
 
