@@ -15,9 +15,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthcore.fidelity.simulated import simulate_shape
-from synthcore.fidelity.stats import bin_masses, ks_distance
 from synthcore.spec.bands import Counts
 from synthcore.spec.distribution import DistributionSpec
+from synthcore.stats.distances import bin_masses, ks_distance
 
 COARSE = np.round(np.arange(1.2, 3.41, 0.2), 2)
 FINE = np.round(np.arange(-0.15, 0.151, 0.05), 2)

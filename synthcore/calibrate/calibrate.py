@@ -9,6 +9,7 @@ base value and are listed, with the reason, in the report.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,11 @@ import numpy as np
 
 from synthcore.artifacts import check_writable_dir, write_json_atomic
 from synthcore.calibrate import estimators as est
+from synthcore.calibrate import laws
 from synthcore.calibrate.activity import fit_activity_alpha
 from synthcore.errors import InputError, SpecError
-from synthcore.fidelity.expected import read_delay_cdf
+from synthcore.fidelity.observe import SMALL_GROUP_MAX_MEMBERS
 from synthcore.fidelity.pack_targets import cells
-from synthcore.generate.timeline import burst_probability
 from synthcore.spec.bands import Counts
 from synthcore.spec.calibration import CalibrationReport, FittedParameter
 from synthcore.spec.distribution import (
@@ -29,16 +30,29 @@ from synthcore.spec.distribution import (
     MEDIA_TYPES,
     MESSAGE_TYPES,
     MIME_TYPES,
+    Binned,
     DistributionSpec,
+    GapClass,
     Geometric,
     LogNormal,
     PowerLaw,
     ReadDelay,
+    Sessions,
 )
 from synthcore.spec.io import load_model, model_sha256
-from synthcore.spec.metrics_pack import TIME_EDGES_S, MetricsPack
+from synthcore.spec.metrics_pack import (
+    GAP_SIZE_CLASS_EDGES,
+    GAP_SIZE_CLASS_FIELDS,
+    SESSION_BREAK_S,
+    TIME_EDGES_S,
+    MetricsPack,
+)
+from synthcore.stats.laws import read_delay_cdf
 
 KINDS = ("direct", "small_group", "large_group")
+NO_HEAVY_SHARE = 0.02
+"""When the heavy-room bins are suppressed and the bins below them hold all but this share of messages, production
+has no heavy-room component worth modelling (its share is set to 0 instead of kept from the base)."""
 DECIMALS = 4
 """Fitted values are rounded to this many decimals: more would be noise, and the spec stays readable."""
 
@@ -72,6 +86,36 @@ class _Recorder:
                 )
             )
 
+    def set_law(self, path: str, chosen: laws.Chosen, source: str) -> None:
+        """Put a chosen law at ``path`` and report it with its parameters, the choice and every candidate's KS."""
+        node = self.raw
+        *parents, leaf = path.split(".")
+        for key in parents:
+            node = node[key]
+        node[leaf] = chosen.law.model_dump(mode="json")
+        self.report_law(path, chosen, source)
+
+    def report_law(self, path: str, chosen: laws.Chosen, source: str) -> None:
+        """Report a chosen law: its main parameters, how it was chosen and every candidate's KS distance."""
+        law = chosen.law
+        if isinstance(law, Binned):
+            shown = [float(len(law.edges)), law.tail_alpha]
+        elif isinstance(law, LogNormal):
+            shown = [law.mu, law.sigma]
+        else:
+            shown = [law.alpha, law.xmin]
+        self.params.append(
+            FittedParameter(
+                name=path,
+                value=shown,
+                source=source,
+                method=f"{law.kind} law, {chosen.method}",
+                goodness_ks=round(chosen.ks, DECIMALS),
+                units=chosen.units,
+                candidates=chosen.candidates,
+            )
+        )
+
     def set_shares(self, path: str, shares: dict[str, float] | None, source: str) -> None:
         if shares is None:
             self.kept[path] = f"{source}: every cell is suppressed"
@@ -97,6 +141,21 @@ def _ratio(part: int | None, whole: int | None) -> float | None:
     return None if part is None or not whole else part / whole
 
 
+def _unaccounted_message_share(
+    edges: np.ndarray, conversations: np.ndarray, messages: np.ndarray, threshold: float, total: float
+) -> float:
+    """Share of the window's messages not in the bins below ``threshold``: what heavy rooms can at most carry.
+
+    A bin whose message sum is suppressed (dominance) but whose conversation count is published is estimated at
+    its conversations times the bin's geometric middle.
+    """
+    below = edges < threshold
+    upper = np.append(edges[1:], edges[-1])
+    middle = np.sqrt(np.maximum(edges, 1.0) * np.maximum(upper, 1.0))
+    estimated = np.where(np.isnan(messages), np.nan_to_num(conversations) * middle, messages)
+    return float(max(0.0, 1.0 - np.nansum(estimated[below]) / total))
+
+
 def _messages(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
     per = pack.messages.per_conversation
     edges = np.asarray(per.conversations.EDGES, dtype=np.float64)
@@ -111,14 +170,27 @@ def _messages(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None
         # the generator's body starts at xmin, so the smallest published message count is the estimate
         xmin = float(positive[0])
         fit = est.fit_power_law(edges, counts, xmin, rounding=0.5, upper=threshold, what="messages per conversation")
-        rec.set("messages.per_conversation.alpha", fit.params[0], source, "binned MLE, power law below heavy", fit)
-        rec.set("messages.per_conversation.xmin", xmin, source, "smallest published message count")
+        power = PowerLaw(alpha=round(fit.params[0], DECIMALS), xmin=xmin)
+        below_heavy = np.where(edges < threshold, counts, 0.0)
+        empirical = laws.empirical_law(edges, below_heavy, 1.0, float(threshold), "messages per conversation")
+        chosen = laws.choose(("power_law", power, fit), empirical, edges, below_heavy)
+        rec.set_law("messages.per_conversation", chosen, source)
 
     rec.attempt("messages.per_conversation", body)
     conv_heavy = counts[edges >= threshold]
     msg_heavy = cells(per.messages.counts)[edges >= threshold]
     conversations, messages = pack.entities.conversations, pack.entities.messages_in_window
-    if np.isnan(conv_heavy).any() or np.isnan(msg_heavy).any() or not conversations or not messages:
+    if (np.isnan(conv_heavy).any() or np.isnan(msg_heavy).any()) and conversations and messages:
+        unaccounted = _unaccounted_message_share(edges, counts, cells(per.messages.counts), threshold, messages)
+        if unaccounted <= NO_HEAVY_SHARE:
+            src, how = "messages.per_conversation.messages", f"bins below {threshold} hold all but {unaccounted:.3f}"
+            rec.set("messages.heavy_rooms.conversation_share", 0.0, src, how)
+            rec.set("messages.heavy_rooms.message_share", 0.0, src, how)
+        else:
+            rec.kept["messages.heavy_rooms"] = (
+                f"cells at or above {threshold} messages are suppressed and hold up to {unaccounted:.3f} of messages"
+            )
+    elif np.isnan(conv_heavy).any() or np.isnan(msg_heavy).any() or not conversations or not messages:
         rec.kept["messages.heavy_rooms"] = f"cells at or above {threshold} messages are suppressed"
     else:
         src = "messages.per_conversation (bins >= min_messages)"
@@ -126,17 +198,17 @@ def _messages(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None
         rec.set("messages.heavy_rooms.message_share", float(msg_heavy.sum() / messages), src, "share of messages")
     cl = base.messages.content_length
     hist = pack.messages.content_length.histogram
-    if isinstance(cl, LogNormal):
+    lo, hi = (cl.min, cl.max) if isinstance(cl, LogNormal) else (1.0, float(hist.EDGES[-1]))
 
-        def content() -> None:
-            fit = est.fit_lognormal(hist.EDGES, cells(hist.counts), cl.min, cl.max, "content length")
-            src = "messages.content_length.histogram"
-            rec.set("messages.content_length.mu", fit.params[0], src, "binned MLE, clipped log-normal", fit)
-            rec.set("messages.content_length.sigma", fit.params[1], src, "binned MLE, clipped log-normal", fit)
+    def content() -> None:
+        counts = cells(hist.counts)
+        fit = est.fit_lognormal(hist.EDGES, counts, lo, hi, "content length")
+        lognormal = LogNormal(mu=round(fit.params[0], DECIMALS), sigma=round(fit.params[1], DECIMALS), min=lo, max=hi)
+        empirical = laws.empirical_law(hist.EDGES, counts, 1.0, hi, "content length")
+        chosen = laws.choose(("lognormal", lognormal, fit), empirical, hist.EDGES, counts)
+        rec.set_law("messages.content_length", chosen, "messages.content_length.histogram")
 
-        rec.attempt("messages.content_length", content)
-    else:
-        rec.kept["messages.content_length"] = f"the base spec's content length is a {cl.kind}, not a log-normal"
+    rec.attempt("messages.content_length", content)
     m = base.messages
     prior = {"TEXT": 1 - m.media_share} | {t: m.media_share * getattr(m.media_mix, t) for t in MEDIA_TYPES}
     types = est.shares(pack.messages.types.model_dump(), MESSAGE_TYPES, pack.entities.messages_in_window, prior)
@@ -171,12 +243,17 @@ def _flags(pack: MetricsPack, rec: _Recorder) -> None:
 
 def _conversations(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
     c = pack.conversations
+    edges, counts = c.group_members.EDGES, cells(c.group_members.counts)
+    # A suppressed group kind (often by secondary suppression beside an empty one) is read off the group-size
+    # histogram's published bins instead of being guessed from the base's mix.
+    small_edge = np.asarray(edges) <= SMALL_GROUP_MAX_MEMBERS
+    from_sizes = {"small_group": np.nansum(counts[small_edge]), "large_group": np.nansum(counts[~small_edge])}
+    kinds = {k: from_sizes[k] if v is None and k in from_sizes else v for k, v in c.kinds.model_dump().items()}
     rec.set_shares(
         "conversations.type_mix",
-        est.shares(c.kinds.model_dump(), KINDS, pack.entities.conversations, base.conversations.type_mix.model_dump()),
-        "conversations.kinds",
+        est.shares(kinds, KINDS, pack.entities.conversations, base.conversations.type_mix.model_dump()),
+        "conversations.kinds (suppressed group kinds: conversations.group_members)",
     )
-    edges, counts = c.group_members.EDGES, cells(c.group_members.counts)
     small, large = base.conversations.small_group_members, base.conversations.large_group_members
     src = "conversations.group_members"
     if isinstance(small, Geometric):
@@ -234,17 +311,47 @@ def _time(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
             "messages per weekday / days of that weekday in the window, relative to the mean",
         ),
     )
-    cv = t.burstiness_cv
-    ratio = base.time.burstiness.burst_mean_ratio
-    if cv is None:
-        rec.kept["time.burstiness.cv"] = "timing.burstiness_cv is suppressed"
-        return
-    try:
-        burst_probability(max(1.0, cv), ratio)
-    except InputError as exc:
-        rec.kept["time.burstiness.cv"] = str(exc)
-        return
-    rec.set("time.burstiness.cv", max(1.0, float(cv)), "timing.burstiness_cv", "coefficient of variation of gaps")
+    rec.attempt("time.sessions", lambda: _sessions(pack, rec))
+
+
+def _sessions(pack: MetricsPack, rec: _Recorder) -> None:
+    """One empirical gap law per conversation size class.
+
+    A class with too few published gaps (its cells had fewer than k senders) gets the law of the gaps the published
+    classes leave unexplained: the pooled gap histogram minus theirs, bin by bin. Failing that, the next smaller
+    class's law (the smallest class: the pooled gaps).
+    """
+    window_s = float(pack.window_days * 86_400)
+    pooled = cells(pack.timing.interarrival.counts)
+
+    def law_of(counts: np.ndarray, what: str) -> laws.Chosen:
+        law = laws.empirical_law(TIME_EDGES_S, counts, 0.0, window_s, what)
+        return laws.choose(None, law, TIME_EDGES_S, counts)
+
+    fitted: dict[str, laws.Chosen] = {}
+    explained = np.zeros(pooled.size)
+    for name in GAP_SIZE_CLASS_FIELDS:
+        counts = cells(getattr(pack.timing.gaps_by_size, name).counts)
+        try:
+            fitted[name] = law_of(counts, f"gaps of timing.gaps_by_size.{name}")
+            explained += np.nan_to_num(counts)
+        except InputError as exc:
+            rec.kept[f"time.sessions.by_size.{name}"] = f"{exc}; uses the gaps the published classes leave unexplained"
+    residual: laws.Chosen | None = None
+    with contextlib.suppress(InputError):  # too few unexplained gaps: the next smaller class's law is used
+        residual = law_of(np.maximum(pooled - explained, 0.0), "gaps unexplained by the published size classes")
+    previous = law_of(pooled, "timing.interarrival")
+    classes = []
+    for name, min_messages in zip(GAP_SIZE_CLASS_FIELDS, GAP_SIZE_CLASS_EDGES, strict=True):
+        chosen = fitted.get(name) or residual or previous
+        if not isinstance(chosen.law, Binned):
+            raise InputError(f"time.sessions: the gap law of {name} is not binned")  # only binned candidates
+        classes.append(GapClass(min_messages=min_messages, gaps_s=chosen.law))
+        source = f"timing.gaps_by_size.{name}" if name in fitted else "timing.interarrival - published classes"
+        rec.report_law(f"time.sessions.by_size.{name}.gaps_s", chosen, source)
+        previous = chosen
+    sessions = Sessions(break_s=SESSION_BREAK_S, by_size=classes)
+    rec.raw["time"]["sessions"] = sessions.model_dump(mode="json")
 
 
 def _read_receipts(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:

@@ -15,9 +15,9 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
 
 from synthcore.errors import InputError
-from synthcore.fidelity.expected import below, masses_from_below, power_law_cdf
-from synthcore.fidelity.stats import ks_distance
 from synthcore.spec.distribution import Geometric, LogNormal, PowerLaw
+from synthcore.stats.distances import ks_distance
+from synthcore.stats.laws import below, masses_from_below, power_law_cdf
 
 # Below this many published units a fit is refused: its parameters would be noise.
 MIN_UNITS = 20

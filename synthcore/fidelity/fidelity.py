@@ -8,7 +8,7 @@ the target defines, judges each against the tolerance, and writes ``fidelity-rep
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 
@@ -17,13 +17,14 @@ import numpy as np
 
 from synthcore.artifacts import check_writable_dir, write_bytes_atomic, write_json_atomic
 from synthcore.errors import InputError, SpecError
-from synthcore.fidelity import stats
-from synthcore.fidelity.gate import judge, thresholds_for, unknown_overrides, verdict
+from synthcore.fidelity.gate import Limit, judge, thresholds_for, unknown_overrides, verdict
 from synthcore.fidelity.observe import (
+    SCALAR_UNITS,
     observe_categories,
     observe_histogram,
     observe_quantiles,
     observe_scalar,
+    observe_units,
     stage_dataset,
 )
 from synthcore.fidelity.pack_targets import pack_targets
@@ -35,9 +36,11 @@ from synthcore.load.preflight import preflight_dataset
 from synthcore.names import validate_schema_name
 from synthcore.spec.bands import Counts
 from synthcore.spec.distribution import DistributionSpec
-from synthcore.spec.fidelity import CheckResult, Comparison, FidelityReport, Tolerance
+from synthcore.spec.fidelity import TOLERANCE_PRESETS, CheckResult, Comparison, FidelityReport, Tolerance
 from synthcore.spec.io import parse_model, parse_strict_json
 from synthcore.spec.metrics_pack import MetricsPack
+from synthcore.stats import distances as stats
+from synthcore.stats import noise as noise_bounds
 
 REPORT_JSON = "fidelity-report.json"
 REPORT_MD = "fidelity-report.md"
@@ -95,20 +98,29 @@ def _scalar_error(observed: float | None, expected: float, kind: str) -> float:
     return stats.relative_error(observed, expected) if kind == "relative_error" else abs(observed - expected)
 
 
+def _effective(n: float, target_units: float | None) -> float:
+    """Units of a two-sample comparison (``n`` observed against ``target_units``); ``n`` against a closed form."""
+    return n if target_units is None or target_units <= 0 else n * target_units / (n + target_units)
+
+
 def _numeric_checks(
-    con: duckdb.DuckDBPyConnection, nt: NumericTarget, limit: Callable[[str], float]
+    con: duckdb.DuckDBPyConnection, nt: NumericTarget, limit: Limit
 ) -> tuple[list[CheckResult], Comparison]:
     observed, total = observe_histogram(con, nt.metric, nt.lower_edges.tolist())
     distance = stats.ks_distance if nt.stat == "ks" else stats.total_variation
     name = f"{nt.name}.{nt.stat}"
     ok = _published(nt.expected)
-    checks = [judge(name, nt.metric, nt.stat, partial(distance, observed[ok], nt.expected[ok]), limit(name))]
+    n = _effective(total, nt.units)
+    noise = noise_bounds.ks_critical(n) if nt.stat == "ks" else noise_bounds.tv_critical(int(ok.sum()), n)
+    compute = partial(distance, observed[ok], nt.expected[ok])
+    checks = [judge(name, nt.metric, nt.stat, compute, limit(name, nt.stat, noise), noise=noise)]
     if nt.quantiles and total:
         levels = sorted(nt.quantiles)
         for q, value in zip(levels, observe_quantiles(con, nt.metric, levels), strict=True):
             qname, expected = _quantile_name(nt.name, q), nt.quantiles[q]
             error = partial(stats.relative_error, value, expected)
-            checks.append(judge(qname, nt.metric, "relative_error", error, limit(qname), value, expected))
+            threshold = limit(qname, "relative_error", 0.0)
+            checks.append(judge(qname, nt.metric, "relative_error", error, threshold, value, expected, 0.0))
     comparison = Comparison(
         metric=nt.name,
         lower_edges=nt.lower_edges.tolist(),
@@ -119,16 +131,17 @@ def _numeric_checks(
     return checks, comparison
 
 
-def _category_check(
-    con: duckdb.DuckDBPyConnection, ct: CategoryTarget, limit: Callable[[str], float]
-) -> tuple[CheckResult, Comparison]:
+def _category_check(con: duckdb.DuckDBPyConnection, ct: CategoryTarget, limit: Limit) -> tuple[CheckResult, Comparison]:
     found = observe_categories(con, ct.metric)
     labels = list(ct.expected) + sorted(set(found) - set(ct.expected))  # unexpected labels count against TV
     obs = np.array([found.get(k, 0) for k in labels], dtype=np.float64)
     exp = np.array([ct.expected.get(k, 0.0) for k in labels])
     name = f"{ct.name}.tv"
     ok = _published(exp)
-    check = judge(name, ct.metric, "tv", partial(stats.total_variation, obs[ok], exp[ok]), limit(name))
+    units = observe_units(con, ct.observed_units) if ct.observed_units else float(obs.sum())
+    noise = noise_bounds.tv_critical(int(ok.sum()), _effective(units, ct.units))
+    compute = partial(stats.total_variation, obs[ok], exp[ok])
+    check = judge(name, ct.metric, "tv", compute, limit(name, "tv", noise), noise=noise)
     comparison = Comparison(
         metric=ct.name,
         labels=labels,
@@ -140,7 +153,7 @@ def _category_check(
 
 
 def evaluate(
-    con: duckdb.DuckDBPyConnection, targets: Targets, limit: Callable[[str], float]
+    con: duckdb.DuckDBPyConnection, targets: Targets, limit: Limit
 ) -> tuple[list[CheckResult], list[Comparison]]:
     """Judge every target against the staged dataset; ``limit`` gives each check's threshold by name."""
     checks: list[CheckResult] = []
@@ -157,7 +170,10 @@ def evaluate(
         value = observe_scalar(con, st.metric, st.min_messages)
         name = f"{st.name}.error"
         error = partial(_scalar_error, value, st.expected, st.kind)
-        checks.append(judge(name, st.metric, st.kind, error, limit(name), value, st.expected))
+        n = _effective(observe_units(con, SCALAR_UNITS[st.metric]), st.units)
+        noise = noise_bounds.share_critical(st.expected, n) if st.kind == "absolute_error" else 0.0
+        threshold = limit(name, st.kind, noise)
+        checks.append(judge(name, st.metric, st.kind, error, threshold, value, st.expected, noise))
     return checks, comparisons
 
 
@@ -212,13 +228,14 @@ def compute_fidelity(
         target_sha256=targets.sha256,
         source="parquet" if data_dir is not None else f"postgres:{schema}",
         tolerance=tolerance,
-        threshold=limit(""),
+        practical_tolerance=TOLERANCE_PRESETS[tolerance],
         overrides=overrides,
         verdict=outcome,
         reasons=reasons,
         checks=checks,
         comparisons=comparisons,
         not_checked=targets.not_checked,
+        simulated_targets=targets.simulated,
         seconds=round(time.perf_counter() - started, 3),
     )
     write_json_atomic(out_dir / REPORT_JSON, report)

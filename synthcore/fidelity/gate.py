@@ -1,6 +1,7 @@
 """Turn observed-vs-expected comparisons into checks with thresholds, and checks into GO/NO-GO with reasons.
 
-A check passes when its statistic is at most its threshold: the tolerance preset's value, or a per-check
+A check passes when its statistic is at most its threshold: the sampling noise expected at the observed counts
+(``synthcore.stats.noise``) plus the tolerance preset's practical tolerance for the check's kind, or a per-check
 override keyed by the check's name. A check whose statistic cannot be computed fails; it is never skipped.
 """
 
@@ -12,9 +13,12 @@ from typing import Literal
 from synthcore.errors import InputError
 from synthcore.spec.fidelity import TOLERANCE_PRESETS, CheckKind, CheckResult, Tolerance
 
+Limit = Callable[[str, CheckKind, float], float]
+"""Threshold of a check from its name, kind and noise."""
 
-def thresholds_for(tolerance: Tolerance, overrides: Mapping[str, float]) -> Callable[[str], float]:
-    """Return a function giving the threshold of a check by name.
+
+def thresholds_for(tolerance: Tolerance, overrides: Mapping[str, float]) -> Limit:
+    """Return a function giving the threshold of a check from its name, kind and sampling noise.
 
     Raises:
         InputError: an override is negative or not finite.
@@ -22,8 +26,8 @@ def thresholds_for(tolerance: Tolerance, overrides: Mapping[str, float]) -> Call
     for name, value in overrides.items():
         if not (value >= 0 and value < float("inf")):
             raise InputError(f"override {name}={value}: a threshold must be a finite number >= 0")
-    base = TOLERANCE_PRESETS[tolerance]
-    return lambda name: float(overrides.get(name, base))
+    practical = TOLERANCE_PRESETS[tolerance]
+    return lambda name, kind, noise: float(overrides.get(name, noise + practical[kind]))
 
 
 def unknown_overrides(overrides: Mapping[str, float], check_names: Sequence[str]) -> list[str]:
@@ -40,6 +44,7 @@ def judge(
     threshold: float,
     observed: float | None = None,
     expected: float | None = None,
+    noise: float | None = None,
 ) -> CheckResult:
     """Run ``compute`` and compare its value with ``threshold``; an ``InputError`` becomes a failed check."""
     try:
@@ -51,6 +56,7 @@ def judge(
             kind=kind,
             value=None,
             threshold=threshold,
+            noise=noise,
             passed=False,
             observed=observed,
             expected=expected,
@@ -64,6 +70,7 @@ def judge(
         kind=kind,
         value=value,
         threshold=threshold,
+        noise=noise,
         passed=passed,
         observed=observed,
         expected=expected,

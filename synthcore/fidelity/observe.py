@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from synthcore.errors import InputError
 from synthcore.fidelity.source import quote_ident
 from synthcore.spec.distribution import MEDIA_TYPES
+from synthcore.spec.metrics_pack import SESSION_BREAK_S
 
 US_PER_HOUR = 3_600_000_000
 US_PER_DAY = 24 * US_PER_HOUR
@@ -62,6 +63,16 @@ NUMERIC_SQL: dict[str, str] = {
     # per consecutive pair of messages in one conversation, seconds
     "inter_arrival_s": """SELECT (created_us - lag(created_us) OVER (PARTITION BY conv ORDER BY created_us)) / 1e6
                           AS x FROM s_messages QUALIFY x IS NOT NULL""",
+    # per consecutive pair inside a session (gap below the session break) / between sessions, seconds
+    "within_session_gap_s": f"""SELECT x FROM (SELECT (created_us - lag(created_us) OVER (PARTITION BY conv
+                                ORDER BY created_us)) / 1e6 AS x FROM s_messages) WHERE x < {SESSION_BREAK_S}""",
+    "between_session_gap_s": f"""SELECT x FROM (SELECT (created_us - lag(created_us) OVER (PARTITION BY conv
+                                 ORDER BY created_us)) / 1e6 AS x FROM s_messages) WHERE x >= {SESSION_BREAK_S}""",
+    # per conversation with a message: sessions (a gap above the break starts one) and first-to-last span, seconds
+    "sessions_per_conversation": f"""SELECT 1 + count(*) FILTER (WHERE gap > {SESSION_BREAK_S} * 1e6) AS x FROM (
+        SELECT conv, created_us - lag(created_us) OVER (PARTITION BY conv ORDER BY created_us) AS gap
+        FROM s_messages) GROUP BY conv""",
+    "active_span_s": "SELECT (max(created_us) - min(created_us)) / 1e6 AS x FROM s_messages GROUP BY conv",
     # per user: messages sent, including users who sent none
     "messages_per_user": """SELECT count(m.sender) AS x FROM s_users u LEFT JOIN s_messages m ON m.sender = u.id
                             GROUP BY u.id""",
@@ -101,6 +112,29 @@ CATEGORY_SQL: dict[str, str] = {
                               GROUP BY 1"""
     for media in MEDIA_TYPES
 }
+
+# Units of a dataset that are independent draws, for the sampling noise of a check (synthcore.stats.noise).
+UNITS_SQL: dict[str, str] = {
+    "messages": "SELECT count(*) FROM s_messages",
+    "direct_messages": "SELECT count(*) FROM s_messages WHERE conv_type = 'DIRECT'",
+    "users": "SELECT count(*) FROM s_users",
+    "conversations": "SELECT count(*) FROM s_conversations",
+    # a session starts at a conversation's first message and after every gap longer than the session break
+    "sessions": f"""SELECT count(*) FROM (
+        SELECT created_us - lag(created_us) OVER (PARTITION BY conv ORDER BY created_us) AS gap FROM s_messages)
+        WHERE gap IS NULL OR gap > {SESSION_BREAK_S} * 1e6""",
+    # the sessions of one conversation cluster in days: its (conversation, day) pairs are the weekday's draws
+    "conversation_days": f"SELECT count(*) FROM (SELECT DISTINCT conv, created_us // {US_PER_DAY} FROM s_messages)",
+}
+# The units each scalar share is a mean over; heavy-room traffic moves by whole conversations.
+SCALAR_UNITS = {
+    "heavy_room_message_share": "conversations",
+    "read_rate": "messages",
+    "direct_read_rate": "direct_messages",
+    "reply_share": "messages",
+    "edited_share": "messages",
+    "deleted_share": "messages",
+} | {f"profile.{f}": "users" for f in ("display_name", "avatar_url", "bio", "phone_number", "last_seen")}
 
 # Scalar shares; ``$min_messages`` is the heavy-room threshold.
 SCALAR_SQL: dict[str, str] = {
@@ -193,6 +227,13 @@ def observe_categories(con: duckdb.DuckDBPyConnection, metric: str) -> dict[str,
     if metric not in CATEGORY_SQL:
         raise InputError(f"unknown categorical metric {metric!r}; known: {', '.join(CATEGORY_SQL)}")
     return {str(label): int(n) for label, n in con.execute(CATEGORY_SQL[metric]).fetchall()}
+
+
+def observe_units(con: duckdb.DuckDBPyConnection, units: str) -> int:
+    """Number of independent units of a kind (``UNITS_SQL``) in the dataset."""
+    if units not in UNITS_SQL:
+        raise InputError(f"unknown units {units!r}; known: {', '.join(UNITS_SQL)}")
+    return int(_scalar(con, UNITS_SQL[units]) or 0)
 
 
 def observe_scalar(con: duckdb.DuckDBPyConnection, metric: str, min_messages: int | None = None) -> float | None:

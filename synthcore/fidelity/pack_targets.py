@@ -16,10 +16,12 @@ from synthcore.spec.io import model_sha256
 from synthcore.spec.metrics_pack import (
     DEVICE_LABELS,
     PERCENTILES,
+    SESSION_BREAK_S,
     BinnedCounts,
     MetricsPack,
     Percentiles,
     ReadDelayBuckets,
+    TimeHistogram,
 )
 
 # Conversations with at least this many messages are heavy rooms; it is an edge of the pack's message bins.
@@ -47,9 +49,20 @@ def _numeric(
             quantiles[q] = float(value)
         elif percentiles is not None:
             not_checked[f"{name}.{label}"] = "the pack suppressed this percentile"
-    return NumericTarget(
-        name, metric, np.asarray(hist.EDGES, dtype=np.float64), cells(hist.counts), quantiles=quantiles
-    )
+    counts = cells(hist.counts)
+    edges = np.asarray(hist.EDGES, dtype=np.float64)
+    return NumericTarget(name, metric, edges, counts, quantiles=quantiles, units=float(np.nansum(counts)))
+
+
+def _session_gaps(gaps: TimeHistogram) -> list[NumericTarget]:
+    """The gap histogram split at the session break: gaps within sessions and gaps between them."""
+    edges = np.asarray(gaps.EDGES, dtype=np.float64)
+    counts = cells(gaps.counts)
+    within = edges < SESSION_BREAK_S
+    return [
+        NumericTarget(name, name, edges[keep], counts[keep], units=float(np.nansum(counts[keep])))
+        for name, keep in (("within_session_gap_s", within), ("between_session_gap_s", ~within))
+    ]
 
 
 def _buckets(b: ReadDelayBuckets) -> np.ndarray:
@@ -86,6 +99,11 @@ def pack_targets(pack: MetricsPack, heavy_min_messages: int = HEAVY_ROOM_MIN_MES
             "content_length", "content_length", m.content_length.histogram, m.content_length.percentiles, not_checked
         ),
         _numeric("inter_arrival_s", "inter_arrival_s", t.interarrival, None, not_checked),
+        *_session_gaps(t.interarrival),
+        _numeric(
+            "sessions_per_conversation", "sessions_per_conversation", t.sessions_per_conversation, None, not_checked
+        ),
+        _numeric("active_span_s", "active_span_s", t.active_span, None, not_checked),
         _numeric("messages_per_user", "messages_per_user", u.messages_sent, None, not_checked),
         _numeric("group_readers", "group_readers", r.group_readers, None, not_checked),
         _numeric("read_delay_s", "read_delay_s", r.delay, None, not_checked),
@@ -108,10 +126,21 @@ def pack_targets(pack: MetricsPack, heavy_min_messages: int = HEAVY_ROOM_MIN_MES
         "day_of_week": {str(d): v for d, v in enumerate(t.day_of_week)},
         "device_type": {d: getattr(u.devices, d) for d in DEVICE_LABELS},
     } | {f"mime_type.{media}": dict(getattr(a.mime_types, media)) for media in MEDIA_TYPES}
-    categories = [
-        CategoryTarget(name, name, {k: np.nan if v is None else float(v) for k, v in shares.items()})
-        for name, shares in raw.items()
-    ]
+    sessions = pack.timing.sessions_per_conversation
+    pack_sessions = float(np.nansum(cells(sessions.counts) * np.asarray(sessions.EDGES)))  # a lower bound
+    categories = []
+    for name, shares in raw.items():
+        expected = {k: np.nan if v is None else float(v) for k, v in shares.items()}
+        by_session = name in ("hour_of_day", "day_of_week")
+        categories.append(
+            CategoryTarget(
+                name,
+                name,
+                expected,
+                units=pack_sessions if by_session else float(np.nansum(list(expected.values()))),
+                observed_units={"hour_of_day": "sessions", "day_of_week": "conversation_days"}.get(name),
+            )
+        )
     total_messages = pack.entities.messages_in_window
     users = pack.entities.users
     candidates = {

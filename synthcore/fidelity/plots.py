@@ -94,7 +94,8 @@ def render_markdown(report: FidelityReport, images: dict[str, str]) -> str:
         f"# Fidelity: {report.verdict}",
         "",
         f"Target: {report.target_kind} `{report.target_sha256[:12]}` · source: {report.source} · "
-        f"tolerance: {report.tolerance} ({report.threshold}) · {report.seconds:.1f} s",
+        f"tolerance: {report.tolerance} (noise at the observed counts + {report.practical_tolerance}) ·"
+        f" {report.seconds:.1f} s",
         "",
     ]
     if report.reasons:
@@ -113,6 +114,14 @@ def render_markdown(report: FidelityReport, images: dict[str, str]) -> str:
         )
     if report.not_checked:
         lines += ["", "## Not checked", "", *(f"- {k}: {v}" for k, v in report.not_checked.items())]
+    if report.simulated_targets:
+        lines += [
+            "",
+            "## Simulated targets",
+            "",
+            "No closed form: expected by simulating the generator's own draws (the generator is checked against"
+            f" itself here): {', '.join(report.simulated_targets)}.",
+        ]
     lines += ["", "## Plots", ""]
     lines += [f"### {metric}\n\n![{metric}]({path})\n" for metric, path in images.items()]
     return "\n".join(lines) + "\n"

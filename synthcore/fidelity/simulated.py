@@ -1,7 +1,8 @@
-"""Monte Carlo expectations for the metrics the spec has no closed form for: messages per user and gaps.
+"""Monte Carlo expectations for the metrics the spec has no closed form for: messages per user, gaps, active spans.
 
-A user's messages follow from activity weights twice over (who joins which conversation, who sends within it),
-and real-time gaps follow from each conversation's span warped by the daily profile. Both are simulated with the
+A user's messages follow from activity weights twice over (who joins which conversation, who sends within it);
+gaps between sessions are warped by the daily profile (and shrunk where a conversation must fit the window), and
+a conversation's active span is the sum of its gaps. Both are simulated with the
 generator's own member, sender and arrival draws (no tables are built), at the dataset's counts scaled down to at
 most ``max_messages`` messages; scaling users, conversations and messages together keeps their ratios.
 """
@@ -17,7 +18,7 @@ from synthcore.generate.plan import build_plan
 from synthcore.generate.tables.conversations import draw_conversations
 from synthcore.generate.tables.members import draw_members
 from synthcore.generate.tables.messages import draw_messages
-from synthcore.generate.timeline import US_PER_S, Timeline, burst_probability
+from synthcore.generate.timeline import US_PER_S, Timeline
 from synthcore.spec.bands import Counts
 from synthcore.spec.distribution import DistributionSpec
 
@@ -28,11 +29,12 @@ SIMULATION_SEED = "fidelity-simulation"
 
 @dataclass(frozen=True)
 class SimulatedShape:
-    """Per-user messages sent and per-pair gaps (seconds) of one simulated dataset."""
+    """Per-user messages sent, per-pair gaps (seconds) and per-conversation active spans of one simulated dataset."""
 
     counts: Counts
     messages_per_user: NDArray[np.float64]
     gaps_s: NDArray[np.float64]
+    spans_s: NDArray[np.float64]
 
 
 def scaled_counts(counts: Counts, max_messages: int = MAX_SIMULATED_MESSAGES) -> Counts:
@@ -53,15 +55,15 @@ def simulate_shape(
     small = scaled_counts(counts, max_messages)
     plan = build_plan(spec, small, seed)
     timeline = Timeline.from_spec(spec.time)
-    burst = spec.time.burstiness
-    burst_p = burst_probability(burst.cv, burst.burst_mean_ratio)
     sent = np.zeros(small.users)
     gaps: list[NDArray[np.float64]] = []
+    spans: list[NDArray[np.float64]] = []
     for block in range(plan.conversation_blocks):
         conv = draw_conversations(plan, block, timeline)
         members = draw_members(plan, block, conv)
-        msgs = draw_messages(plan, block, conv, members, timeline, burst_p)
+        msgs = draw_messages(plan, block, conv, members)
         sent += np.bincount(members.user[msgs.sender], minlength=small.users)
         same = msgs.conv[1:] == msgs.conv[:-1]
         gaps.append(np.diff(msgs.created_us)[same] / US_PER_S)
-    return SimulatedShape(small, sent, np.concatenate(gaps) if gaps else np.zeros(0))
+        spans.append((msgs.created_us[msgs.offsets[1:] - 1] - msgs.created_us[msgs.offsets[:-1]]) / US_PER_S)
+    return SimulatedShape(small, sent, np.concatenate(gaps), np.concatenate(spans))

@@ -10,27 +10,31 @@ pack's bins.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 from numpy.typing import NDArray
+from scipy.stats import binom
 
-from synthcore.fidelity.expected import (
+from synthcore.fidelity.simulated import SIMULATION_SEED, SimulatedShape, simulate_shape
+from synthcore.fidelity.targets import CategoryTarget, NumericTarget, ScalarTarget, Targets
+from synthcore.generate.draws import power_law_mean
+from synthcore.generate.plan import build_plan, heavy_alpha
+from synthcore.generate.timeline import US_PER_HOUR, Timeline
+from synthcore.spec.bands import Counts
+from synthcore.spec.distribution import DEVICE_TYPES, MEDIA_TYPES, MIME_TYPES, Binned, DistributionSpec, LogNormal
+from synthcore.spec.io import model_sha256
+from synthcore.spec.metrics_pack import ACTIVITY_EDGES, SESSION_BREAK_S, TIME_EDGES_S
+from synthcore.stats.distances import bin_masses
+from synthcore.stats.laws import (
     below,
+    cdf,
     discrete_quantiles,
     integer_edges,
     masses_from_below,
     power_law_cdf,
     read_delay_cdf,
 )
-from synthcore.fidelity.simulated import SIMULATION_SEED, simulate_shape
-from synthcore.fidelity.stats import bin_masses
-from synthcore.fidelity.targets import CategoryTarget, NumericTarget, ScalarTarget, Targets
-from synthcore.generate.draws import power_law_mean
-from synthcore.generate.plan import build_plan
-from synthcore.generate.timeline import US_PER_HOUR, Timeline
-from synthcore.spec.bands import Counts
-from synthcore.spec.distribution import DEVICE_TYPES, MEDIA_TYPES, MIME_TYPES, DistributionSpec, LogNormal
-from synthcore.spec.io import model_sha256
-from synthcore.spec.metrics_pack import ACTIVITY_EDGES, TIME_EDGES_S
 
 # Percentile checks (relative error) for the two heavy-tailed message metrics; the other distributions are
 # checked by KS only, as their small-integer quantiles jump by whole units between neighbouring samples.
@@ -62,28 +66,38 @@ def _allocated_below(
 
 
 def messages_per_conversation(spec: DistributionSpec, counts: Counts) -> tuple[NumericTarget, ScalarTarget]:
-    """Expected messages per conversation (body + heavy rooms) and the heavy rooms' share of all messages."""
+    """Expected messages per conversation (body + heavy rooms) and the heavy rooms' share of all messages.
+
+    The body is what the plan draws at these counts: its law scaled to the band's mean (``body_scale``, reported in
+    the generation report) when the band cannot hold the law's own mean.
+    """
     eff = build_plan(spec, counts, _PLAN_SEED).effective
     body, hr = spec.messages.per_conversation, spec.messages.heavy_rooms
     n_heavy, heavy_msgs = int(eff["heavy_rooms"]), float(eff["heavy_messages"])
     n_body, body_msgs = counts.conversations - n_heavy, counts.messages - heavy_msgs
-    b_xmax = float(eff["body_xmax"])
-    top = max(b_xmax, float(eff.get("heavy_xmax", 0.0)), heavy_msgs / max(n_heavy, 1)) * 1.5 + 2
+
+    def body_below(k: NDArray[np.float64]) -> NDArray[np.float64]:
+        if isinstance(body, Binned):  # m = 1 + (W - 1) * scale, W the law's integer draw, rounded to nearest
+            w_at = 1.0 + (k - 1.5) / float(eff["body_scale"])
+            return below(body, np.ceil(w_at)) * (k > 1.5)
+        return _allocated_below(k, body.alpha, body.xmin, float(eff["body_xmax"]), 1.0, body_msgs / n_body)
+
+    b_top = body.max * float(eff["body_scale"]) if isinstance(body, Binned) else float(eff["body_xmax"])
+    top = max(b_top, float(eff.get("heavy_xmax", 0.0)), heavy_msgs / max(n_heavy, 1)) * 1.5 + 2
     edges = integer_edges(0, top)
-    mix = _allocated_below(edges, body.alpha, body.xmin, b_xmax, 1.0, body_msgs / n_body) * n_body
+    mix = body_below(edges) * n_body
     share = 0.0
     if n_heavy:
         h_xmax = max(float(eff["heavy_xmax"]), hr.min_messages + 1.0)
         mix += (
-            _allocated_below(edges, body.alpha, hr.min_messages, h_xmax, hr.min_messages, heavy_msgs / n_heavy)
+            _allocated_below(edges, heavy_alpha(spec), hr.min_messages, h_xmax, hr.min_messages, heavy_msgs / n_heavy)
             * n_heavy
         )
         share = heavy_msgs
     # body conversations reaching the threshold count as heavy traffic too
     k = np.arange(hr.min_messages, int(top) + 2, dtype=np.float64)
     if k.size > 1:
-        body_below = _allocated_below(k, body.alpha, body.xmin, b_xmax, 1.0, body_msgs / n_body)
-        share += n_body * float(np.sum(k[:-1] * np.diff(body_below)))
+        share += n_body * float(np.sum(k[:-1] * np.diff(body_below(k))))
     masses = masses_from_below(mix / counts.conversations)
     numeric = NumericTarget(
         "messages_per_conversation", "messages_per_conversation", edges, masses, quantiles=_quantiles(edges, masses)
@@ -165,8 +179,15 @@ def time_profiles(spec: DistributionSpec) -> list[CategoryTarget]:
     by_hour = np.bincount(hours % 24, weights=intensity, minlength=24)
     by_day = np.bincount(weekday, weights=intensity, minlength=7)
     return [
-        CategoryTarget("hour_of_day", "hour_of_day", {str(h): float(v) for h, v in enumerate(by_hour)}),
-        CategoryTarget("day_of_week", "day_of_week", {str(d): float(v) for d, v in enumerate(by_day)}),
+        CategoryTarget(
+            "hour_of_day", "hour_of_day", {str(h): float(v) for h, v in enumerate(by_hour)}, observed_units="sessions"
+        ),
+        CategoryTarget(
+            "day_of_week",
+            "day_of_week",
+            {str(d): float(v) for d, v in enumerate(by_day)},
+            observed_units="conversation_days",
+        ),
     ]
 
 
@@ -202,15 +223,59 @@ def simulated_targets(spec: DistributionSpec, counts: Counts) -> list[NumericTar
     """
     repeats = min(MAX_SIMULATIONS, max(1, POOLED_MESSAGES // counts.messages))
     shapes = [simulate_shape(spec, counts, SIMULATED_MESSAGES, seed=f"{SIMULATION_SEED}-{i}") for i in range(repeats)]
+    between = tuple(e for e in TIME_EDGES_S if e >= SESSION_BREAK_S)
+    metrics: dict[str, tuple[Sequence[float], Callable[[SimulatedShape], NDArray[np.float64]]]] = {
+        "messages_per_user": (ACTIVITY_EDGES, lambda s: s.messages_per_user),
+        "inter_arrival_s": (TIME_EDGES_S, lambda s: s.gaps_s),
+        "between_session_gap_s": (between, lambda s: s.gaps_s[s.gaps_s >= SESSION_BREAK_S]),
+        "active_span_s": (TIME_EDGES_S, lambda s: s.spans_s),
+    }
     out = []
-    for name, edges in (("messages_per_user", ACTIVITY_EDGES), ("inter_arrival_s", TIME_EDGES_S)):
+    for name, (edges, values_of) in metrics.items():
         lower = np.asarray(edges, dtype=np.float64)
         masses = np.zeros(lower.size)
         for shape in shapes:
-            values = shape.messages_per_user if name == "messages_per_user" else shape.gaps_s
+            values = values_of(shape)
             masses += bin_masses(values, np.ones(values.size), [*lower, np.inf])
-        out.append(NumericTarget(name, name, lower, masses))
+        out.append(NumericTarget(name, name, lower, masses, units=float(masses.sum())))
     return out
+
+
+def session_targets(spec: DistributionSpec, counts: Counts) -> list[NumericTarget]:
+    """Gaps within sessions and sessions per conversation, in closed form from the gap laws of each size class.
+
+    Gaps inside a session are real time, so their law is each class's below the session break, mixed by the gaps
+    each class has in the plan. Sessions per conversation of n messages are 1 + Binomial(n - 1, q), q the class's
+    share of gaps above the break (between-session gaps are warped onto the profile, which can move a gap just
+    above the break below it: a small effect, well inside the tolerance).
+    """
+    sessions = spec.time.sessions
+    n = build_plan(spec, counts, _PLAN_SEED).messages
+    mins = np.array([c.min_messages for c in sessions.by_size])
+    size_class = np.searchsorted(mins, n, side="right") - 1
+    fine = np.concatenate([[0.0], np.geomspace(0.01, sessions.break_s, 300)])[:-1]
+    within = np.zeros(fine.size)
+    edges = integer_edges(1, float(n.max()) + 2)
+    below_sessions = np.zeros(edges.size)
+    for k, gap_class in enumerate(sessions.by_size):  # a few size classes
+        in_class = size_class == k
+        gaps = float((n[in_class] - 1).sum())
+        q = 1.0 - float(cdf(gap_class.gaps_s, np.array([sessions.break_s]))[0])
+        within += gaps * masses_from_below(cdf(gap_class.gaps_s, fine) / max(1.0 - q, 1e-12))
+        sizes, repeats = np.unique(n[in_class], return_counts=True)
+        # P(1 + B < e) = P(B <= e - 2) for every conversation size, weighted by how many conversations have it
+        below_sessions += (repeats[:, None] * binom.cdf(edges[None, :] - 2, sizes[:, None] - 1, q)).sum(axis=0)
+    single = float((size_class < 0).sum())  # one message: one session
+    below_sessions += single * (edges > 1)
+    return [
+        NumericTarget("within_session_gap_s", "within_session_gap_s", fine, within),
+        NumericTarget(
+            "sessions_per_conversation",
+            "sessions_per_conversation",
+            edges,
+            masses_from_below(below_sessions / n.size),
+        ),
+    ]
 
 
 def spec_targets(spec: DistributionSpec, counts: Counts, group_sizes: dict[int, int]) -> Targets:
@@ -249,8 +314,11 @@ def spec_targets(spec: DistributionSpec, counts: Counts, group_sizes: dict[int, 
         ScalarTarget("deleted_share", "deleted_share", m.deleted_share),
         *(ScalarTarget(f"profile.{f}", f"profile.{f}", getattr(p, f)) for f in type(p).model_fields),
     ]
-    numeric += simulated_targets(spec, counts)
+    numeric += simulated_targets(spec, counts) + session_targets(spec, counts)
     not_checked: dict[str, str] = {}
     if not group_sizes:
         not_checked["group_readers"] = "the dataset has no GROUP messages"
-    return Targets("spec", model_sha256(spec), numeric, [*mixes(spec), *time_profiles(spec)], scalars, not_checked)
+    simulated = [t.name for t in numeric if t.units is not None]
+    return Targets(
+        "spec", model_sha256(spec), numeric, [*mixes(spec), *time_profiles(spec)], scalars, not_checked, simulated
+    )

@@ -31,6 +31,8 @@ class NumericTarget:
     expected: NDArray[np.float64]
     stat: Literal["ks", "tv"] = "ks"
     quantiles: dict[float, float] = field(default_factory=dict)
+    units: float | None = None
+    """Units behind ``expected`` (pack counts, simulated values): two-sample noise; None for a closed form."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,11 @@ class CategoryTarget:
     name: str
     metric: str
     expected: dict[str, float]
+    units: float | None = None
+    """Units behind ``expected``; None for a closed form."""
+    observed_units: str | None = None
+    """Observed units that are independent draws (``observe.UNITS_SQL``), when not the labelled units themselves:
+    messages of one session share its hour, so the hour profile's noise follows the number of sessions."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ class ScalarTarget:
     expected: float
     kind: ScalarKind = "absolute_error"
     min_messages: int | None = None
+    units: float | None = None
+    """Units behind ``expected``; None for a spec value."""
 
 
 @dataclass(frozen=True)
@@ -63,3 +72,5 @@ class Targets:
     categories: list[CategoryTarget]
     scalars: list[ScalarTarget]
     not_checked: dict[str, str]
+    simulated: list[str] = field(default_factory=list)
+    """Spec targets with no closed form, simulated with the generator's own draws (so partly circular)."""

@@ -17,11 +17,11 @@ from synthcore.generate.tables.read_receipts import draw_receipts, last_read_per
 from synthcore.generate.timeline import Timeline
 
 
-def build_conversation_block(plan: DatasetPlan, block: int, timeline: Timeline, burst_p: float) -> dict[str, pa.Table]:
+def build_conversation_block(plan: DatasetPlan, block: int, timeline: Timeline) -> dict[str, pa.Table]:
     """Every conversation-side table's rows for ``block``."""
     conv = draw_conversations(plan, block, timeline)
     members = draw_members(plan, block, conv)
-    msgs = draw_messages(plan, block, conv, members, timeline, burst_p)
+    msgs = draw_messages(plan, block, conv, members)
     receipts = draw_receipts(plan, block, conv, members, msgs)
     first_msg = msgs.created_us[msgs.offsets[:-1]]
     last_msg = msgs.created_us[msgs.offsets[1:] - 1]

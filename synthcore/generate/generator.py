@@ -25,7 +25,7 @@ from synthcore.generate.block import build_conversation_block
 from synthcore.generate.checksum import combine
 from synthcore.generate.plan import DatasetPlan, build_plan
 from synthcore.generate.tables.users import build_users
-from synthcore.generate.timeline import Timeline, burst_probability
+from synthcore.generate.timeline import Timeline
 from synthcore.generate.writer import ChunkWriter
 from synthcore.spec.bands import Band, Counts, resolve_counts
 from synthcore.spec.distribution import DistributionSpec
@@ -62,8 +62,6 @@ def generate_chunk(
     started = time.perf_counter()
     conv_blocks, user_blocks = plan.chunk_blocks(chunk, chunks)
     timeline = Timeline.from_spec(plan.spec.time)
-    burst = plan.spec.time.burstiness
-    burst_p = burst_probability(burst.cv, burst.burst_mean_ratio)
     writer = ChunkWriter(out_dir, chunk, TABLE_SCHEMAS)
     total_blocks = len(conv_blocks) + len(user_blocks)
     try:
@@ -72,7 +70,7 @@ def generate_chunk(
             if on_block:
                 on_block(done, total_blocks)
         for done, block in enumerate(conv_blocks, start=len(user_blocks) + 1):
-            for name, table in build_conversation_block(plan, block, timeline, burst_p).items():
+            for name, table in build_conversation_block(plan, block, timeline).items():
                 writer.write(name, table)
             if on_block:
                 on_block(done, total_blocks)

@@ -13,10 +13,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from synthcore.errors import ChunkOutOfRange, InputError
-from synthcore.generate.draws import allocate_exact, draw_choice, draw_int, draw_power_law, solve_power_law_xmax
+from synthcore.generate.draws import (
+    allocate_exact,
+    draw_choice,
+    draw_int,
+    draw_power_law,
+    draw_power_law_stratified,
+    solve_power_law_xmax,
+)
 from synthcore.generate.seeding import Purpose, root_entropy, stream
 from synthcore.spec.bands import Counts
-from synthcore.spec.distribution import DistributionSpec
+from synthcore.spec.distribution import Binned, DistributionSpec
 
 DIRECT, SMALL_GROUP, LARGE_GROUP = 0, 1, 2
 # Heavy rooms get a mean size of at least this multiple of their minimum, so they form a spread-out tail rather than
@@ -99,7 +106,7 @@ def build_plan(spec: DistributionSpec, counts: Counts, seed: str) -> DatasetPlan
     members = _member_counts(spec, kinds, n_users, root)
     messages, heavy, effective = _message_counts(spec, counts, root)
     act = spec.users.activity
-    activity = draw_power_law(
+    activity = draw_power_law_stratified(
         stream(Purpose.PLAN_ACTIVITY, 0, root), act.alpha, act.xmin, act.xmax or 1000 * act.xmin, n_users
     )
     offsets = np.concatenate([[0], np.cumsum(messages)])
@@ -116,12 +123,19 @@ def _member_counts(spec: DistributionSpec, kinds: np.ndarray, n_users: int, root
     return np.minimum(members, n_users).astype(np.int64)
 
 
+def heavy_alpha(spec: DistributionSpec) -> float:
+    """Power-law exponent of the heavy-room sizes: the body's (its tail's, for a binned body)."""
+    body = spec.messages.per_conversation
+    return body.tail_alpha if isinstance(body, Binned) else body.alpha
+
+
 def _message_counts(
     spec: DistributionSpec, counts: Counts, root: int
 ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
-    """Exact per-conversation message counts: a heavy-room component plus a power-law body."""
+    """Exact per-conversation message counts: a heavy-room component plus a body (power law or binned law)."""
     n_conv, n_msg = counts.conversations, counts.messages
     hr, body = spec.messages.heavy_rooms, spec.messages.per_conversation
+    tail = heavy_alpha(spec)
     heavy_msgs = round(hr.message_share * n_msg)
     n_heavy = min(round(hr.conversation_share * n_conv), int(heavy_msgs // (HEAVY_MEAN_OVER_MIN * hr.min_messages)))
     if n_heavy < 1 or n_msg - heavy_msgs < n_conv - n_heavy:
@@ -133,17 +147,24 @@ def _message_counts(
         rng = stream(Purpose.PLAN_HEAVY, 0, root)
         heavy[rng.choice(n_conv, size=n_heavy, replace=False)] = True
         mean = heavy_msgs / n_heavy
-        xmax = solve_power_law_xmax(body.alpha, hr.min_messages, mean, cap=float(heavy_msgs)) or mean
-        weights = draw_power_law(rng, body.alpha, hr.min_messages, max(xmax, hr.min_messages + 1.0), n_heavy)
+        xmax = solve_power_law_xmax(tail, hr.min_messages, mean, cap=float(heavy_msgs)) or mean
+        weights = draw_power_law(rng, tail, hr.min_messages, max(xmax, hr.min_messages + 1.0), n_heavy)
         messages[heavy] = allocate_exact(heavy_msgs, weights, minimum=hr.min_messages)
         effective["heavy_xmax"] = xmax
     n_body, body_msgs = n_conv - n_heavy, n_msg - heavy_msgs
+    rng = stream(Purpose.PLAN_MESSAGES, 0, root)
+    if isinstance(body, Binned):
+        # integer draws, so that a band whose mean matches the law's (scale 1) reproduces its bins exactly
+        weights = draw_int(body, rng, n_body).astype(np.float64)
+        messages[~heavy] = allocate_exact(body_msgs, weights, minimum=1)
+        effective["body_scale"] = (body_msgs - n_body) / max(float(weights.sum()) - n_body, 1.0)
+        return messages, heavy, effective
     if body.xmax is not None:
         xmax = body.xmax
     else:
         cap = float(max(BODY_CAP_OVER_HEAVY_MIN * hr.min_messages, 2 * body.xmin))
         xmax = solve_power_law_xmax(body.alpha, body.xmin, body_msgs / n_body, cap=cap) or cap
-    weights = draw_power_law(stream(Purpose.PLAN_MESSAGES, 0, root), body.alpha, body.xmin, xmax, n_body)
+    weights = draw_power_law(rng, body.alpha, body.xmin, xmax, n_body)
     messages[~heavy] = allocate_exact(body_msgs, weights, minimum=1)
     effective.update(
         {

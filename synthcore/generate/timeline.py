@@ -1,8 +1,7 @@
-"""Arrival times: bursty gaps in "operational time", warped onto the window by the diurnal and weekday profile.
+"""Arrival times: conversations as sessions, session starts warped onto the window by the diurnal and weekday profile.
 
 Operational time u in [0, 1] has uniform intensity; ``Timeline.to_us`` maps it to real time so that the density of
-events follows hour_profile × weekday_profile. Gaps within a conversation are a two-phase hyper-exponential whose
-coefficient of variation is the spec's burstiness. Times are int64 microseconds since the Unix epoch.
+events follows hour_profile × weekday_profile. Times are int64 microseconds since the Unix epoch.
 """
 
 from __future__ import annotations
@@ -11,38 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthcore.errors import InputError
-from synthcore.generate.draws import bisect_root
-from synthcore.spec.distribution import TimeSpec
+from synthcore.generate.draws import draw
+from synthcore.spec.distribution import Sessions, TimeSpec
 
 US_PER_S = 1_000_000
 US_PER_HOUR = 3600 * US_PER_S
 _EPOCH_MONDAY_OFFSET_DAYS = 3  # 1970-01-01 was a Thursday (weekday 3 with Monday = 0)
-
-
-def burst_probability(cv: float, ratio: float) -> float:
-    """Share of in-burst gaps giving a hyper-exponential (means ``ratio`` and 1) this coefficient of variation.
-
-    Raises:
-        InputError: no mixture with this mean ratio reaches ``cv``.
-    """
-    if cv <= 1.0 + 1e-9:
-        return 0.0
-
-    def cv_of(p: float) -> float:
-        mean = p * ratio + (1 - p)
-        second = 2 * (p * ratio**2 + (1 - p))
-        return float(np.sqrt(second / mean**2 - 1))
-
-    grid = np.linspace(1e-6, 1 - 1e-6, 2001)
-    values = np.array([cv_of(p) for p in grid])
-    best = int(values.argmax())
-    if values[best] < cv:
-        raise InputError(
-            f"time.burstiness.cv: {cv} is unreachable with burst_mean_ratio {ratio} (max {values[best]:.2f});"
-            " lower burst_mean_ratio or cv"
-        )
-    return bisect_root(lambda p: cv_of(p) - cv, 1e-9, float(grid[best]))
+_FIT = 0.999  # share of the window a conversation's lifetime may fill (keeps the last message inside the window)
 
 
 @dataclass(frozen=True)
@@ -71,19 +45,41 @@ class Timeline:
         return np.interp(u, self.cumulative, self.edges_us.astype(np.float64)).astype(np.int64)
 
 
-def bursty_positions(rng: np.random.Generator, counts: np.ndarray, burst_p: float, ratio: float) -> np.ndarray:
-    """Event positions in (0, 1] per group of ``counts`` events, from hyper-exponential gaps; last event at 1.
+def session_times(rng: np.random.Generator, counts: np.ndarray, sessions: Sessions, timeline: Timeline) -> np.ndarray:
+    """Message times (µs) for conversations of ``counts`` messages, groups concatenated, strictly increasing in each.
 
-    Returns one float per event, groups concatenated in order; strictly increasing within a group.
+    Each conversation's gaps come from its size class. Gaps above ``break_s`` separate sessions and are spent in
+    operational time, so session starts follow the hour × weekday profile; gaps inside a session are real time.
+    A conversation starts at a uniform operational time that leaves room for its lifetime; one whose sessions
+    would not fit in the window has its between-session gaps shrunk to fit.
     """
     total = int(counts.sum())
-    gaps = rng.exponential(1.0, total) * np.where(rng.random(total) < burst_p, ratio, 1.0)
-    csum = np.cumsum(gaps)
-    ends = np.cumsum(counts) - 1
-    starts = ends - counts + 1
-    before = np.repeat(csum[starts] - gaps[starts], counts)
-    span = np.repeat(csum[ends], counts) - before
-    return (csum - before) / span
+    starts = np.cumsum(counts) - counts
+    conv_of = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    first = np.zeros(total, dtype=bool)
+    first[starts] = True
+    mins = np.array([c.min_messages for c in sessions.by_size])
+    size_class = np.repeat(np.searchsorted(mins, counts, side="right") - 1, counts)
+    gaps = np.zeros(total)
+    for k, gap_class in enumerate(sessions.by_size):  # a handful of size classes, not rows
+        rows = np.flatnonzero((size_class == k) & ~first)
+        gaps[rows] = draw(gap_class.gaps_s, rng, rows.size)
+    window_s = (timeline.end_us - timeline.start_us) / US_PER_S
+    between = gaps > sessions.break_s
+    within_us = np.where(between, 0.0, gaps * US_PER_S)
+    step = np.where(between, gaps / window_s, 0.0)  # operational time between session starts
+    room = np.maximum(1.0 - np.bincount(conv_of, within_us, counts.size) / US_PER_S / window_s, 0.0) * _FIT
+    span = np.bincount(conv_of, step, counts.size)
+    shrink = np.where(span > room, room / np.maximum(span, 1e-300), 1.0)
+    step *= shrink[conv_of]
+    u0 = rng.random(counts.size) * np.maximum(room - span * shrink, 0.0)
+    csum = np.cumsum(step)
+    op = u0[conv_of] + csum - np.repeat(csum[starts], counts)
+    session_start = np.flatnonzero(first | between)
+    wsum = np.cumsum(within_us)
+    offset = wsum - np.repeat(wsum[session_start], np.diff(np.append(session_start, total)))
+    times = np.minimum(timeline.to_us(op) + offset.astype(np.int64), timeline.end_us - 1)
+    return strictly_increasing(times, counts)
 
 
 def strictly_increasing(times_us: np.ndarray, counts: np.ndarray) -> np.ndarray:

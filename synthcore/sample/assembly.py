@@ -158,6 +158,10 @@ def _releases(cells: Cells) -> list[_Release]:
     hist("timing.hour_of_day", "messages", "hour", tuple(range(mp.HOURS)))
     hist("timing.day_of_week", "messages", "weekday", tuple(range(mp.WEEKDAYS)))
     hist("timing.interarrival.counts", "interarrival", "gap", mp.TIME_EDGES_S)
+    for size_class, name in enumerate(mp.GAP_SIZE_CLASS_FIELDS):
+        hist(f"timing.gaps_by_size.{name}.counts", "interarrival", "gap_by_size", mp.TIME_EDGES_S, str(size_class))
+    hist("timing.sessions_per_conversation.counts", "interarrival", "sessions", mp.SESSIONS_EDGES)
+    hist("timing.active_span.counts", "interarrival", "active_span", mp.TIME_EDGES_S)
     direct = [("direct", "messages"), ("direct", "read")]
     named("read_receipts", "read_receipts", direct, ["direct_messages", "direct_messages_read"])
     hist("read_receipts.group_readers.counts", "read_receipts", "group_readers", mp.READERS_PER_MESSAGE_EDGES)

@@ -152,28 +152,50 @@ FROM unnest(%(quantiles)s::float8[]) WITH ORDINALITY AS q(v, i)
 
 # Burstiness: each gap is divided by its conversation's mean gap, so the pooled CV describes the shape of the
 # arrival process rather than the spread of activity between conversations; 10 gaps is the least for a stable mean.
+# Sessions: gaps per conversation size class (``size_edges``: messages in the window; the label is the class index),
+# and per conversation its sessions (a gap above ``session_break`` starts one) and its active span (first to last
+# message in the window, seconds), with the distinct senders of the conversations in each bin.
 INTERARRIVAL = f"""
-WITH gaps AS (
+WITH gaps AS MATERIALIZED (
     SELECT m."conversationId" AS c, m."senderId" AS u,
-           extract(epoch FROM m."createdAt" - lag(m."createdAt") OVER w)::float8 AS gap
+           extract(epoch FROM m."createdAt" - lag(m."createdAt") OVER w)::float8 AS gap,
+           count(*) OVER (PARTITION BY m."conversationId") AS size
     FROM messages m WHERE {WINDOW}
     WINDOW w AS (PARTITION BY m."conversationId" ORDER BY m."createdAt")
 ), sums AS MATERIALIZED (
-    SELECT grouping(c) AS by_bin, c, u, bin, count(*) AS n, sum(gap) AS s1, sum(gap * gap) AS s2
-    FROM (SELECT c, u, gap, {_bin("gap", "edges")} AS bin FROM gaps WHERE gap IS NOT NULL) g
-    GROUP BY GROUPING SETS ((c, u), (u, bin))
+    -- grouping_id 1: per (conversation, sender); 3: per (sender, bin); 2: per (sender, size class, bin)
+    SELECT grouping(c, size_class) AS grouping_id, c, u, size_class, bin, count(*) AS n, sum(gap) AS s1,
+           sum(gap * gap) AS s2
+    FROM (SELECT c, u, gap, {_bin("size", "size_edges")} AS size_class, {_bin("gap", "edges")} AS bin
+          FROM gaps WHERE gap IS NOT NULL) g
+    GROUP BY GROUPING SETS ((c, u), (u, bin), (u, size_class, bin))
 ), per_conversation AS (
     -- sum over a conversation's gaps of (gap / mean - 1)^2 = s2 * n^2 / s1^2 - n
     SELECT c, sum(s2) * sum(n) ^ 2 / sum(s1) ^ 2 - sum(n) AS sq, sum(n) AS n
-    FROM sums WHERE by_bin = 0 GROUP BY c HAVING sum(n) >= 10 AND sum(s1) > 0
+    FROM sums WHERE grouping_id = 1 GROUP BY c HAVING sum(n) >= 10 AND sum(s1) > 0
+), lifetimes AS MATERIALIZED (
+    SELECT c, {_bin("1 + count(*) FILTER (WHERE gap > %(session_break)s)", "session_edges")} AS sessions_bin,
+           {_bin("coalesce(sum(gap), 0)", "edges")} AS span_bin
+    FROM gaps GROUP BY c
+), lifetime_senders AS MATERIALIZED (
+    SELECT l.c, l.sessions_bin, l.span_bin, s.u FROM lifetimes l JOIN (SELECT DISTINCT c, u FROM gaps) s USING (c)
 )
-SELECT 'gap', '', bin, sum(n)::float8, count(*) FROM sums WHERE by_bin = 1 GROUP BY bin
+SELECT 'gap', '', bin, sum(n)::float8, count(*) FROM sums WHERE grouping_id = 3 GROUP BY bin
+UNION ALL
+SELECT 'gap_by_size', size_class::text, bin, sum(n)::float8, count(*) FROM sums WHERE grouping_id = 2
+GROUP BY size_class, bin
+UNION ALL
+SELECT 'sessions', '', sessions_bin, count(DISTINCT c)::float8, count(DISTINCT u) FROM lifetime_senders
+GROUP BY sessions_bin
+UNION ALL
+SELECT 'active_span', '', span_bin, count(DISTINCT c)::float8, count(DISTINCT u) FROM lifetime_senders
+GROUP BY span_bin
 UNION ALL
 SELECT 'cv_sum_sq', '', 0, coalesce((SELECT sum(sq) FROM per_conversation), 0)::float8,
-       (SELECT count(DISTINCT s.u) FROM sums s JOIN per_conversation p USING (c) WHERE s.by_bin = 0)
+       (SELECT count(DISTINCT s.u) FROM sums s JOIN per_conversation p USING (c) WHERE s.grouping_id = 1)
 UNION ALL
 SELECT 'cv_gaps', '', 0, coalesce((SELECT sum(n) FROM per_conversation), 0)::float8,
-       (SELECT count(DISTINCT s.u) FROM sums s JOIN per_conversation p USING (c) WHERE s.by_bin = 0)
+       (SELECT count(DISTINCT s.u) FROM sums s JOIN per_conversation p USING (c) WHERE s.grouping_id = 1)
 """
 
 READ_RECEIPTS = f"""

@@ -21,6 +21,9 @@ class FittedParameter(StrictModel):
         default=None, description="KS distance between the fitted model and the pack's published bins (fits only)"
     )
     units: float | None = Field(default=None, description="published units the estimate used")
+    candidates: dict[str, float] | None = Field(
+        default=None, description="for a chosen law: KS distance of each candidate law to the published bins"
+    )
 
 
 class CalibrationReport(StrictModel):

@@ -6,6 +6,7 @@ that names the field and the value; ``synthcore.spec.io.load_spec`` adds the fil
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
@@ -116,10 +117,40 @@ class Histogram(StrictModel):
         return self
 
 
-Distribution = Annotated[PowerLaw | LogNormal | Geometric | Histogram, Field(discriminator="kind")]
+class Binned(StrictModel):
+    """Empirical binned law: a mass per bin, uniform inside it, and a power-law tail in the open top bin.
+
+    Bin i is ``[edges[i], edges[i+1])`` with mass ``weights[i]``; the top bin ``x >= edges[-1]`` is a power law with
+    exponent ``tail_alpha`` truncated at ``max``. Calibration builds it from a published histogram (suppressed bins
+    conditioned out) when it fits the bins better than a parametric family; the tail extrapolates to larger bands.
+    """
+
+    kind: Literal["binned"] = "binned"
+    edges: list[float] = Field(min_length=1, description="lower edges; the last bin is open above")
+    weights: list[float] = Field(min_length=1, description="relative mass per bin")
+    tail_alpha: float = Field(gt=1.0, description="density exponent of the open top bin")
+    max: float = Field(description="largest value drawn (the tail is truncated here)")
+
+    @model_validator(mode="after")
+    def _shape(self) -> Binned:
+        if len(self.weights) != len(self.edges):
+            raise ValueError(f"needs one weight per edge (got {len(self.weights)} for {len(self.edges)} edges)")
+        if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
+            raise ValueError(f"edges must be strictly increasing (got {self.edges})")
+        if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+            raise ValueError(f"weights must be >= 0 with a positive sum (got {self.weights})")
+        if self.edges[-1] <= 0:
+            raise ValueError(f"the last edge starts the power-law tail and must be > 0 (got {self.edges[-1]})")
+        if self.max <= self.edges[-1]:
+            raise ValueError(f"max must be > the last edge (got max={self.max}, last edge {self.edges[-1]})")
+        return self
 
 
-def check_upper(dist: PowerLaw | LogNormal | Geometric | Histogram, name: str, limit: float) -> None:
+Distribution = Annotated[PowerLaw | LogNormal | Geometric | Histogram | Binned, Field(discriminator="kind")]
+CountLaw = Annotated[PowerLaw | Binned, Field(discriminator="kind")]
+
+
+def check_upper(dist: PowerLaw | LogNormal | Geometric | Histogram | Binned, name: str, limit: float) -> None:
     """Require the largest value ``dist`` can draw to be set and at most ``limit``.
 
     Raises:
@@ -222,7 +253,7 @@ class HeavyRooms(StrictModel):
 class MessagesSpec(StrictModel):
     """Messages: how many per conversation, how long, which types."""
 
-    per_conversation: PowerLaw
+    per_conversation: CountLaw = Field(description="messages per conversation of the body (non-heavy rooms)")
     heavy_rooms: HeavyRooms
     content_length: Distribution
     media_share: float = Field(ge=0, le=1)
@@ -256,11 +287,34 @@ class AttachmentsSpec(StrictModel):
         return self
 
 
-class Burstiness(StrictModel):
-    """Inter-arrival times within a conversation: a two-phase hyper-exponential with this coefficient of variation."""
+class GapClass(StrictModel):
+    """Gaps (seconds) between consecutive messages of conversations in one size class.
 
-    cv: float = Field(ge=1.0, le=100.0, description="std/mean of inter-arrival times; 1 is a Poisson process")
-    burst_mean_ratio: float = Field(gt=0, lt=1, description="mean gap inside a burst / mean gap between bursts")
+    The class holds conversations with at least ``min_messages`` messages and fewer than the next class's minimum.
+    """
+
+    min_messages: int = Field(ge=2)
+    gaps_s: Binned
+
+
+class Sessions(StrictModel):
+    """Conversations as sessions: a gap longer than ``break_s`` starts a new session.
+
+    Gaps are drawn per conversation size class. Session starts are placed on the hour-of-day × weekday profile
+    (between-session gaps are spent in the profile's operational time); gaps inside a session are real time.
+    A conversation's lifetime (first to last message) is the sum of its gaps, so most conversations live for
+    a short stretch of the window; one whose gaps would not fit the window has its between-session gaps shrunk.
+    """
+
+    break_s: float = Field(gt=0, description="a gap longer than this many seconds starts a new session")
+    by_size: list[GapClass] = Field(min_length=1, description="size classes, smallest first; the first starts at 2")
+
+    @model_validator(mode="after")
+    def _classes(self) -> Sessions:
+        mins = [c.min_messages for c in self.by_size]
+        if mins[0] != 2 or any(b <= a for a, b in itertools.pairwise(mins)):
+            raise ValueError(f"min_messages must start at 2 and increase strictly (got {mins})")
+        return self
 
 
 class TimeSpec(StrictModel):
@@ -270,7 +324,7 @@ class TimeSpec(StrictModel):
     window_days: int = Field(ge=1, le=MAX_WINDOW_DAYS)
     hour_profile: list[float] = Field(min_length=24, max_length=24, description="relative intensity, UTC hours")
     weekday_profile: list[float] = Field(min_length=7, max_length=7, description="relative intensity, Monday first")
-    burstiness: Burstiness
+    sessions: Sessions
 
     @model_validator(mode="after")
     def _profiles(self) -> TimeSpec:

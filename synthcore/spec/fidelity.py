@@ -22,9 +22,16 @@ class Tolerance(StrEnum):
     RELAXED = "relaxed"
 
 
-TOLERANCE_PRESETS: dict[Tolerance, float] = {Tolerance.STRICT: 0.05, Tolerance.NORMAL: 0.15, Tolerance.RELAXED: 0.30}
-
 CheckKind = Literal["ks", "tv", "relative_error", "absolute_error"]
+
+# A check's threshold is the sampling noise expected at the observed counts (synthcore.stats.noise) plus this
+# practical tolerance: how far from its target a dataset may be and still count as the same shape. Quantile checks
+# (relative error) have no noise term: the tolerance alone bounds them.
+TOLERANCE_PRESETS: dict[Tolerance, dict[str, float]] = {
+    Tolerance.STRICT: {"ks": 0.01, "tv": 0.01, "absolute_error": 0.005, "relative_error": 0.05},
+    Tolerance.NORMAL: {"ks": 0.03, "tv": 0.03, "absolute_error": 0.02, "relative_error": 0.15},
+    Tolerance.RELAXED: {"ks": 0.08, "tv": 0.08, "absolute_error": 0.05, "relative_error": 0.30},
+}
 
 
 class Comparison(StrictModel):
@@ -51,7 +58,10 @@ class CheckResult(StrictModel):
     metric: str
     kind: CheckKind
     value: float | None = Field(description="None when the statistic could not be computed (the check fails)")
-    threshold: float
+    threshold: float = Field(description="noise + the preset's practical tolerance for this kind, or the override")
+    noise: float | None = Field(
+        default=None, description="the part of the threshold that is sampling noise at the observed counts"
+    )
     passed: bool
     observed: float | None = None
     expected: float | None = None
@@ -66,11 +76,16 @@ class FidelityReport(StrictModel):
     target_sha256: str
     source: str = Field(description="'parquet' or 'postgres:<schema>'; never a connection string")
     tolerance: Tolerance
-    threshold: float
+    practical_tolerance: dict[str, float] = Field(description="the preset's tolerance per check kind, beyond noise")
     overrides: dict[str, float]
     verdict: Literal["GO", "NO-GO"]
     reasons: list[str]
     checks: list[CheckResult]
     comparisons: list[Comparison]
     not_checked: dict[str, str] = Field(description="metrics the target cannot express, with the reason")
+    simulated_targets: list[str] = Field(
+        default_factory=list,
+        description="spec targets without a closed form, simulated with the generator's own draws: these checks "
+        "test the generator against itself, not against an independent expectation",
+    )
     seconds: float

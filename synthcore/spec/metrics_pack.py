@@ -49,6 +49,13 @@ TIME_EDGES_S = (
     *(10_800, 14_400, 21_600, 28_800, 43_200, 86_400, 172_800, 259_200, 604_800, 1_209_600, 2_592_000),
     *(5_184_000, 7_776_000, 15_552_000, 31_536_000),
 )
+# Conversations are split by size (messages in the window) for their gap histograms: the gaps of busy rooms are
+# shorter than those of small conversations, and a generator drawing from one pooled histogram would mix them up.
+GAP_SIZE_CLASS_EDGES = (2, 10, 100, 1000, 10_000)
+SESSION_BREAK_S = 1800
+"""A gap longer than this (30 min, an edge of TIME_EDGES_S) starts a new session; within-session gaps are the bins
+of a gap histogram below it, between-session gaps the bins from it up."""
+SESSIONS_EDGES = tuple(range(21)) + _log_edges(21, 100_000, 10)
 HOURS = 24
 WEEKDAYS = 7
 OTHER = "other"
@@ -141,6 +148,30 @@ class TimeHistogram(BinnedCounts):
 
     EDGES = TIME_EDGES_S
     counts: list[Cell] = _counts_field(EDGES, "events per bin of a duration")
+
+
+class SessionsHistogram(BinnedCounts):
+    """Conversations per number of sessions in the window (SESSIONS_EDGES)."""
+
+    EDGES = SESSIONS_EDGES
+    counts: list[Cell] = _counts_field(EDGES, "conversations per bin of sessions")
+
+
+class GapsBySize(StrictModel):
+    """Gaps between consecutive messages of one conversation, per conversation size class.
+
+    Classes are GAP_SIZE_CLASS_EDGES of messages in the window (``from_10`` holds conversations of 10 to 99
+    messages). Bins below SESSION_BREAK_S are gaps within a session, the others gaps between sessions.
+    """
+
+    from_2: TimeHistogram
+    from_10: TimeHistogram
+    from_100: TimeHistogram
+    from_1000: TimeHistogram
+    from_10000: TimeHistogram
+
+
+GAP_SIZE_CLASS_FIELDS = tuple(GapsBySize.model_fields)
 
 
 class Percentiles(StrictModel):
@@ -252,6 +283,14 @@ class TimingMetrics(StrictModel):
         min_length=WEEKDAYS, max_length=WEEKDAYS, description="messages per UTC weekday, Monday first"
     )
     interarrival: TimeHistogram
+    gaps_by_size: GapsBySize
+    sessions_per_conversation: SessionsHistogram = Field(
+        description="conversations with a message in the window per number of sessions (a gap > SESSION_BREAK_S "
+        "starts one)"
+    )
+    active_span: TimeHistogram = Field(
+        description="conversations with a message in the window per active span in seconds (first to last message)"
+    )
     burstiness_cv: Stat | None = Field(
         description="coefficient of variation of gaps, each gap divided by its conversation's mean gap "
         "(conversations with at least 10 gaps); 1 is a Poisson process; null under DP"

@@ -30,7 +30,8 @@ def test_invalid_spec_names_field_and_value():
     raw = _default()
     raw["messages"]["per_conversation"]["alpha"] = 0.9
     with pytest.raises(
-        SpecError, match=r"x.json: messages.per_conversation.alpha: Input should be greater than 1 \(got 0.9\)"
+        SpecError,
+        match=r"x.json: messages.per_conversation.power_law.alpha: Input should be greater than 1 \(got 0.9\)",
     ):
         parse_model(DistributionSpec, json.dumps(raw), "x.json")
 

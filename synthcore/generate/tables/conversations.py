@@ -1,4 +1,4 @@
-"""Conversations of one block: kind, creation time and active span in operational time, and the table."""
+"""Conversations of one block: kind, message times (sessions), creation just before the first message, the table."""
 
 from __future__ import annotations
 
@@ -12,14 +12,11 @@ from synthcore.generate.plan import DIRECT, DatasetPlan
 from synthcore.generate.seeding import IdSpace, Purpose, keyed_uuids, stream
 from synthcore.generate.tables.columns import labels, timestamps
 from synthcore.generate.text import gibberish
-from synthcore.generate.timeline import Timeline
+from synthcore.generate.timeline import US_PER_S, Timeline, session_times
 from synthcore.spec.tables import TABLE_SCHEMAS
 
-# Conversations start early more often than late (Beta(1, 2) over the first 95 % of the window), and stay active
-# for 60–100 % of the rest of it.
-_START_BETA = (1.0, 2.0)
-_START_LAST = 0.95
-_ACTIVE_SHARE = (0.6, 1.0)
+CREATION_LEAD_MEAN_S = 60.0
+"""A conversation is created this long (exponential mean) before its first message."""
 
 
 @dataclass(frozen=True)
@@ -30,27 +27,26 @@ class ConversationBlock:
     kinds: np.ndarray
     members: np.ndarray
     messages: np.ndarray
-    u_start: np.ndarray  # operational time of creation
-    u_end: np.ndarray  # operational time of the last message
+    message_us: np.ndarray  # creation time of every message, conversations concatenated, increasing within each
     created_us: np.ndarray
     ids: pa.Array  # keyed UUID per conversation
 
 
 def draw_conversations(plan: DatasetPlan, block: int, timeline: Timeline) -> ConversationBlock:
-    """Slice the plan for ``block`` and draw each conversation's creation time and active span."""
+    """Slice the plan for ``block`` and draw its message times and each conversation's creation time."""
     per = plan.spec.blocks.conversations_per_block
     index = np.arange(block * per, min((block + 1) * per, plan.counts.conversations), dtype=np.int64)
+    messages = plan.messages[index]
+    message_us = session_times(stream(Purpose.TIMELINE, block, plan.root), messages, plan.spec.time.sessions, timeline)
     rng = stream(Purpose.CONVERSATIONS, block, plan.root)
-    u_start = rng.beta(*_START_BETA, index.size) * _START_LAST
-    u_end = u_start + (1.0 - u_start) * rng.uniform(*_ACTIVE_SHARE, index.size)
+    lead = 1 + (rng.exponential(CREATION_LEAD_MEAN_S, index.size) * US_PER_S).astype(np.int64)
     return ConversationBlock(
         index=index,
         kinds=plan.kinds[index],
         members=plan.members[index],
-        messages=plan.messages[index],
-        u_start=u_start,
-        u_end=u_end,
-        created_us=timeline.to_us(u_start),
+        messages=messages,
+        message_us=message_us,
+        created_us=message_us[np.cumsum(messages) - messages] - lead,
         ids=keyed_uuids(IdSpace.CONVERSATIONS, index, plan.root),
     )
 

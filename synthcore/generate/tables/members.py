@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,7 @@ from synthcore.spec.tables import TABLE_SCHEMAS
 ROLES = ("OWNER", "ADMIN", "MEMBER")
 ADMIN_SHARE = 0.1
 LEAVE_DELAY_MEAN_S = 86400.0
+WEIGHTED_REDRAWS = 10
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,11 @@ class MemberBlock:
 
 
 def draw_members(plan: DatasetPlan, block: int, conv: ConversationBlock) -> MemberBlock:
-    """Distinct members per conversation, drawn by user activity; duplicates are redrawn uniformly."""
+    """Distinct members per conversation, drawn by user activity.
+
+    Duplicates are redrawn by activity too, then uniformly after WEIGHTED_REDRAWS rounds (so that a conversation of
+    many members always completes).
+    """
     rng = stream(Purpose.MEMBERS, block, plan.root)
     offsets = np.concatenate([[0], np.cumsum(conv.members)])
     total = int(offsets[-1])
@@ -38,13 +44,17 @@ def draw_members(plan: DatasetPlan, block: int, conv: ConversationBlock) -> Memb
     cdf = plan.activity_cdf
     user = np.minimum(np.searchsorted(cdf, rng.random(total) * cdf[-1], side="right"), plan.counts.users - 1)
     dedup = stream(Purpose.MEMBER_DEDUP, block, plan.root)
-    while True:  # rounds depend only on the block's data, so they are deterministic
+    for round_ in itertools.count():  # rounds depend only on the block's data, so they are deterministic
         order = np.lexsort((user, member_conv))
         dup = np.zeros(total, dtype=bool)
         dup[order[1:]] = (member_conv[order[1:]] == member_conv[order[:-1]]) & (user[order[1:]] == user[order[:-1]])
         if not dup.any():
             break
-        user[dup] = dedup.integers(0, plan.counts.users, int(dup.sum()))
+        if round_ < WEIGHTED_REDRAWS:
+            redrawn = np.searchsorted(cdf, dedup.random(int(dup.sum())) * cdf[-1], side="right")
+            user[dup] = np.minimum(redrawn, plan.counts.users - 1)
+        else:
+            user[dup] = dedup.integers(0, plan.counts.users, int(dup.sum()))
     return MemberBlock(
         user=user,
         conv=member_conv,

@@ -1,6 +1,6 @@
 """Messages of one block, and the attachment row of every non-TEXT message.
 
-Types, senders, bursty strictly increasing times, content, replies and edits are drawn per block, vectorised.
+Types, senders, content, replies and edits are drawn per block, vectorised (times come from the sessions).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from synthcore.generate.tables.columns import bools, joined, labels, numbers, ta
 from synthcore.generate.tables.conversations import ConversationBlock
 from synthcore.generate.tables.members import MemberBlock
 from synthcore.generate.text import gibberish
-from synthcore.generate.timeline import US_PER_S, Timeline, bursty_positions, strictly_increasing
+from synthcore.generate.timeline import US_PER_S
 from synthcore.spec.distribution import MEDIA_TYPES, MESSAGE_TYPES, MIME_TYPES
 from synthcore.spec.tables import TABLE_SCHEMAS
 
@@ -44,8 +44,6 @@ def draw_messages(
     block: int,
     conv: ConversationBlock,
     members: MemberBlock,
-    timeline: Timeline,
-    burst_p: float,
 ) -> MessageBlock:
     """Types, senders (weighted by member activity) and arrival times of the block's messages."""
     spec = plan.spec.messages
@@ -66,13 +64,8 @@ def draw_messages(
     sender = np.searchsorted(cum_weight, target, side="right")
     sender = np.clip(sender, members.offsets[msg_conv], members.offsets[msg_conv + 1] - 1)
 
-    trng = stream(Purpose.TIMELINE, block, plan.root)
-    pos = bursty_positions(trng, conv.messages, burst_p, plan.spec.time.burstiness.burst_mean_ratio)
-    u = conv.u_start[msg_conv] + (conv.u_end - conv.u_start)[msg_conv] * pos
-    created = np.maximum(timeline.to_us(u), conv.created_us[msg_conv] + 1)
-    created = strictly_increasing(created, conv.messages)
     ids = keyed_uuids(IdSpace.MESSAGES, index, plan.root)
-    return MessageBlock(index, msg_conv, offsets, type_code, sender, created, ids)
+    return MessageBlock(index, msg_conv, offsets, type_code, sender, conv.message_us, ids)
 
 
 def messages_table(

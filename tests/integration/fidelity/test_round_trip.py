@@ -91,10 +91,12 @@ def test_calibration_recovers_the_known_spec_and_its_data_is_go(pack_path: Path,
     fitted = load_model(DistributionSpec, out)
     report = load_model(CalibrationReport, tmp_path / "spec.fit-report.json")
     assert report.spec_sha256 and {p.name for p in report.parameters} >= {
-        "messages.per_conversation.alpha",
-        "messages.content_length.mu",
+        "messages.per_conversation",
+        "messages.content_length",
         "read_receipts.delay.slow.mu",
     }
+    laws = {p.name: p for p in report.parameters if p.candidates}
+    print({name: (p.method, p.candidates) for name, p in laws.items()})
 
     assert fitted.messages.per_conversation.alpha == pytest.approx(truth.messages.per_conversation.alpha, abs=0.1)
     assert isinstance(fitted.messages.content_length, LogNormal) and isinstance(

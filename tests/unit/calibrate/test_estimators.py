@@ -3,10 +3,10 @@ import pytest
 
 from synthcore.calibrate import estimators as est
 from synthcore.errors import InputError
-from synthcore.fidelity.stats import bin_masses
 from synthcore.generate.draws import draw_int, draw_power_law
 from synthcore.spec.distribution import Geometric, LogNormal
 from synthcore.spec.metrics_pack import CONTENT_LENGTH_EDGES, GROUP_MEMBER_EDGES, MESSAGES_PER_CONVERSATION_EDGES
+from synthcore.stats.distances import bin_masses
 
 RNG = np.random.default_rng(11)
 

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from synthcore.fidelity.expected import below, discrete_quantiles, integer_edges, masses_from_below
 from synthcore.generate.draws import draw_int
 from synthcore.spec.distribution import Geometric, Histogram, LogNormal, PowerLaw
+from synthcore.stats.laws import below, discrete_quantiles, integer_edges, masses_from_below
 
 DISTS = [
     PowerLaw(alpha=2.5, xmin=21, xmax=256),

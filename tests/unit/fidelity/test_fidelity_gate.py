@@ -7,10 +7,10 @@ from synthcore.spec.fidelity import Tolerance
 
 def test_presets_and_overrides() -> None:
     limit = thresholds_for(Tolerance.STRICT, {"content_length.ks": 0.5})
-    assert limit("content_length.ks") == 0.5
-    assert limit("message_type.tv") == 0.05
-    assert thresholds_for(Tolerance.NORMAL, {})("x") == 0.15
-    assert thresholds_for(Tolerance.RELAXED, {})("x") == 0.30
+    assert limit("content_length.ks", "ks", 0.02) == 0.5
+    assert limit("message_type.tv", "tv", 0.02) == pytest.approx(0.03)  # noise + strict practical tolerance
+    assert thresholds_for(Tolerance.NORMAL, {})("x", "ks", 0.0) == 0.03
+    assert thresholds_for(Tolerance.RELAXED, {})("x", "absolute_error", 0.01) == pytest.approx(0.06)
     with pytest.raises(InputError, match=r"override a\.ks=-1\.0: a threshold must be a finite number >= 0"):
         thresholds_for(Tolerance.NORMAL, {"a.ks": -1.0})
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from synthcore.errors import InputError
-from synthcore.fidelity import stats
+from synthcore.stats import distances as stats
 
 
 def test_identical_samples_give_ks_and_tv_zero() -> None:

@@ -3,9 +3,18 @@ import pytest
 from scipy import stats
 
 from synthcore.errors import InputError
-from synthcore.generate.draws import allocate_exact, draw_power_law, power_law_mean, solve_power_law_xmax
+from synthcore.generate.draws import (
+    allocate_exact,
+    draw_binned,
+    draw_power_law,
+    power_law_mean,
+    solve_power_law_xmax,
+)
 from synthcore.generate.seeding import IdSpace, Purpose, keyed_uuids, root_entropy, stream
-from synthcore.generate.timeline import burst_probability, bursty_positions, strictly_increasing
+from synthcore.generate.timeline import US_PER_HOUR, US_PER_S, Timeline, session_times, strictly_increasing
+from synthcore.spec.distribution import Binned, DistributionSpec
+from synthcore.spec.io import DEFAULT_SPEC_PATH, load_model
+from synthcore.stats.laws import cdf
 
 
 def test_streams_are_keyed_not_positional():
@@ -53,14 +62,42 @@ def test_power_law_draws_match_closed_form():
     assert solve_power_law_xmax(3.0, 6.0, 40.0, cap=1e9) is None  # alpha 3 has mean <= 12
 
 
-def test_bursty_gaps_have_the_requested_cv():
-    p = burst_probability(2.5, 0.05)
-    pos = bursty_positions(np.random.default_rng(3), np.array([200_000]), p, 0.05)
-    gaps = np.diff(pos)
-    assert np.all(gaps > 0) and pos[-1] == pytest.approx(1.0)
-    assert gaps.std() / gaps.mean() == pytest.approx(2.5, rel=0.05)
-    with pytest.raises(InputError, match=r"time.burstiness.cv: 9.0 is unreachable"):
-        burst_probability(9.0, 0.5)
+def test_binned_draws_follow_their_cdf_with_a_power_law_tail():
+    law = Binned(edges=[0, 10, 20, 50], weights=[0.5, 0.0, 0.3, 0.2], tail_alpha=2.5, max=1000)
+    x = draw_binned(law, np.random.default_rng(5), 200_000)
+    assert x.min() >= 0 and x.max() <= 1000 and not np.any((x >= 10) & (x < 20))
+    grid = np.array([5.0, 10.0, 35.0, 50.0, 80.0, 300.0])
+    empirical = (x[:, None] <= grid).mean(axis=0)
+    assert np.abs(empirical - cdf(law, grid)).max() < 0.005
+    tail = x[x >= 50]
+    assert stats.kstest(tail, lambda t: (1 - (50 / t) ** 1.5) / (1 - (50 / 1000) ** 1.5)).statistic < 0.01
+
+
+def test_session_times_reproduce_gaps_sessions_and_the_hour_profile():
+    spec = load_model(DistributionSpec, DEFAULT_SPEC_PATH)
+    hours = [0.1] * 12 + [1.9] * 12
+    time = spec.time.model_copy(update={"hour_profile": hours})
+    timeline = Timeline.from_spec(time)
+    counts = np.random.default_rng(2).integers(1, 60, 20_000)
+    times = session_times(np.random.default_rng(4), counts, time.sessions, timeline)
+    assert times.min() >= timeline.start_us and times.max() < timeline.end_us
+    conv = np.repeat(np.arange(counts.size), counts)
+    same = conv[1:] == conv[:-1]
+    gaps = np.diff(times)[same]
+    assert gaps.min() > 0
+    # small conversations: most gaps are seconds (inside a session), the rest hours to days
+    in_class = np.repeat((counts >= 2) & (counts < 10), counts)[1:][same]
+    law = time.sessions.by_size[0].gaps_s
+    grid = np.array([10.0, 60.0, 1800.0, 86_400.0])
+    observed = (gaps[in_class][:, None] / US_PER_S <= grid).mean(axis=0)
+    assert np.abs(observed - cdf(law, grid)).max() < 0.02
+    # session starts follow the profile: 95 % of the intensity is in the afternoon half of the day
+    starts = times[1:][same][gaps > time.sessions.break_s * US_PER_S]
+    assert ((starts // US_PER_HOUR) % 24 >= 12).mean() == pytest.approx(0.95, abs=0.02)
+    # lifetimes are short: the median conversation lives for far less than a tenth of the window
+    first = times[np.cumsum(counts) - counts]
+    last = times[np.cumsum(counts) - 1]
+    assert np.median(last - first) < 0.1 * (timeline.end_us - timeline.start_us)
 
 
 def test_strictly_increasing_per_group_only():

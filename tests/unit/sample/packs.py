@@ -47,6 +47,9 @@ def valid_pack_data(cell: int | None = 20) -> dict[str, Any]:
             "hour_of_day": _cells(mp.HOURS, cell),
             "day_of_week": _cells(mp.WEEKDAYS, cell),
             "interarrival": hist(mp.TimeHistogram),
+            "gaps_by_size": {name: hist(mp.TimeHistogram) for name in mp.GAP_SIZE_CLASS_FIELDS},
+            "sessions_per_conversation": hist(mp.SessionsHistogram),
+            "active_span": hist(mp.TimeHistogram),
             "burstiness_cv": 2.35,
         },
         "read_receipts": {

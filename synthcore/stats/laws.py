@@ -14,7 +14,7 @@ from scipy.special import ndtr
 
 from synthcore.errors import InputError
 from synthcore.generate.tables.read_receipts import MEDIUM_CAP_S, MIN_DELAY_S
-from synthcore.spec.distribution import Distribution, Geometric, Histogram, LogNormal, PowerLaw, ReadDelay
+from synthcore.spec.distribution import Binned, Distribution, Geometric, Histogram, LogNormal, PowerLaw, ReadDelay
 
 
 def power_law_cdf(x: ArrayLike, alpha: float, xmin: float, xmax: float) -> NDArray[np.float64]:
@@ -43,7 +43,20 @@ def cdf(dist: Distribution, x: ArrayLike) -> NDArray[np.float64]:
         k = np.floor(xs) - dist.min + 1  # trials needed: value = min + trials - 1
         inner = 1.0 - (1.0 - dist.p) ** np.maximum(k, 0)
         return np.asarray(np.where(xs >= dist.max, 1.0, np.where(k < 1, 0.0, inner)))
+    if isinstance(dist, Binned):
+        return binned_cdf(dist, xs)
     return _histogram_cdf(dist, xs)
+
+
+def binned_cdf(dist: Binned, x: ArrayLike) -> NDArray[np.float64]:
+    """CDF of a binned law: linear inside the closed bins, the truncated power law inside the open top bin."""
+    xs = np.asarray(x, dtype=np.float64)
+    edges = np.asarray(dist.edges, dtype=np.float64)
+    w = np.asarray(dist.weights, dtype=np.float64) / sum(dist.weights)
+    cum = np.concatenate([[0.0], np.cumsum(w)])
+    inside = np.interp(xs, edges, cum[:-1], left=0.0, right=cum[-2])
+    tail = w[-1] * power_law_cdf(np.maximum(xs, edges[-1]), dist.tail_alpha, edges[-1], dist.max)
+    return np.asarray(np.where(xs >= edges[-1], cum[-2] + tail, inside))
 
 
 def _histogram_cdf(dist: Histogram, xs: NDArray[np.float64]) -> NDArray[np.float64]:
