@@ -13,3 +13,4 @@ if ! command -v uv >/dev/null 2>&1; then
     python3 -m pip install --quiet "uv==0.13.9"
 fi
 uv sync --frozen --all-extras --quiet
+bash scripts/setup-deploy-tools.sh

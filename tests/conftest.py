@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from synthcore.pgserver import PgServer, running_server
+from tests.airflow_home import AIRFLOW_HOME
 
 _db_names = itertools.count()
 
@@ -23,3 +25,8 @@ def pg_server() -> Iterator[PgServer]:
 def pg_dsn(pg_server: PgServer) -> str:
     """DSN of a new, empty database on the session server."""
     return pg_server.create_database(f"test_{next(_db_names)}")
+
+
+def pytest_sessionfinish() -> None:
+    """Remove the tests' Airflow home (its SQLite metadata and task logs)."""
+    shutil.rmtree(AIRFLOW_HOME, ignore_errors=True)

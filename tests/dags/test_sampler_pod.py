@@ -10,7 +10,7 @@ import json
 import pytest
 from kubernetes.client import ApiClient
 
-from tests.dags.conftest import DAGS  # noqa: F401  (puts dags/ on sys.path)
+from tests.airflow_home import DAGS  # noqa: F401  (puts dags/ on sys.path)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from psycopg import sql
 
 from synthcore.spec.tables import TABLE_SCHEMAS
-from tests.dags.conftest import AIRFLOW_HOME, airflow_connection
+from tests.airflow_home import DAGS, airflow_connection
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +34,7 @@ def target(pg_dsn: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
 def _dag():
     from airflow.dag_processing.dagbag import DagBag
 
-    return DagBag(dag_folder=str(AIRFLOW_HOME.parent), collect_dags=False).process_file(
-        str(Path(__file__).resolve().parents[2] / "dags" / "synthetic_dataset.py")
-    )[0]
+    return DagBag(dag_folder=str(DAGS), collect_dags=False).process_file(str(DAGS / "synthetic_dataset.py"))[0]
 
 
 def _checksums(dsn: str, schema: str) -> dict[str, str]:

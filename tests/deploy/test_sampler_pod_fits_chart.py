@@ -11,7 +11,7 @@ import kubernetes_validate
 import pytest
 from kubernetes.client import ApiClient
 
-from tests.dags.conftest import DAGS  # noqa: F401  (Airflow settings for tests; puts dags/ on sys.path)
+from tests.airflow_home import DAGS  # noqa: F401  (Airflow settings for tests; puts dags/ on sys.path)
 from tests.deploy.test_prod_chart import KUBE_VERSIONS, VALUE_SETS, _render
 from tests.deploy.values import PROD_CHART, airflow_env, airflow_values
 

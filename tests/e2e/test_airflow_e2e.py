@@ -27,7 +27,7 @@ from synthcore.names import default_schema_name
 from synthcore.pgserver import PgServer, running_server
 from synthcore.spec.distribution import DistributionSpec
 from synthcore.spec.io import load_model
-from tests.dags.conftest import airflow_connection
+from tests.airflow_home import airflow_connection
 from tests.e2e.airflow_stack import AirflowStack, running_airflow, wait_for
 from tests.s3server import local_s3
 

@@ -1,6 +1,7 @@
-"""Airflow for the DAG tests: AIRFLOW_HOME in a temp dir, SQLite metadata, dags folder = the repo's dags/.
+"""Airflow for the tests: AIRFLOW_HOME in a temp dir, SQLite metadata, dags folder = the repo's dags/.
 
-The settings are environment variables set before Airflow is first imported (at collection of this folder).
+The settings are environment variables, set when tests/conftest.py imports this module, before any test module
+imports Airflow (Airflow reads its configuration once, at first import).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 DAGS = REPO / "dags"
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="synthdata-airflow-"))
 
