@@ -15,6 +15,6 @@ stop_leftover_servers() {
 }
 trap stop_leftover_servers EXIT
 
-uv run --frozen ruff check synthcore tests benchmarks
+uv run --frozen ruff check synthcore dags scripts tests benchmarks
 uv run --frozen mypy synthcore
 uv run --frozen pytest "$@"

@@ -14,12 +14,14 @@ class SynthError(Exception):
 
     exit_code: int = 1
     retryable: bool = False
+    remedy: str = "read the message and the stage's report, fix the cause, then trigger a new run"
 
 
 class InputError(SynthError):
     """The caller's input is wrong; never retried."""
 
     exit_code = 2
+    remedy = "fix the input the message names (params, connection, file) and trigger a new run; retries cannot help"
 
 
 class SpecError(InputError):
@@ -69,6 +71,8 @@ class WriteFailed(SynthError):
 class PrivacyViolation(SynthError):
     """Fail closed: a scan hit, a missing key or a disclosure rule breached."""
 
+    remedy = "nothing left the boundary; tell the privacy officer, fix the sampler or its key, then sample again"
+
 
 class ProductionTargetRefused(SynthError):
     """The environment guard refused a target; names the target and the rule that matched."""
@@ -90,10 +94,13 @@ class TransientLoadError(LoadError):
     """A load failure a retry can fix (connection lost, server restart)."""
 
     retryable = True
+    remedy = "retried automatically; if retries run out, check the database server, then clear the failed task"
 
 
 class IntegrityCheckFailed(SynthError):
     """One or more integrity checks failed; ``failed`` names them."""
+
+    remedy = "the loaded data is wrong: read integrity-report.json; keep the schema (keep_dataset) to inspect it"
 
     def __init__(self, failed: Sequence[str], detail: str = "") -> None:
         self.failed = list(failed)
@@ -108,6 +115,8 @@ class IntegrityCheckFailed(SynthError):
 class GateFailed(SynthError):
     """A fidelity or baseline gate said NO-GO; ``report`` is where the reasons are."""
 
+    remedy = "NO-GO is a finding, not a fault: read the named report with the data and performance teams"
+
     def __init__(self, gate: str, reasons: Sequence[str], report: str = "") -> None:
         self.gate = gate
         self.reasons = list(reasons)
@@ -117,3 +126,14 @@ class GateFailed(SynthError):
 
     def __reduce__(self) -> tuple[type, tuple[str, list[str], str]]:
         return (type(self), (self.gate, self.reasons, self.report))
+
+
+def retryable_errors() -> list[type[SynthError]]:
+    """Every SynthError class a retry can help (``retryable`` is a class property)."""
+    found, todo = [], [SynthError]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.retryable:
+            found.append(cls)
+    return found

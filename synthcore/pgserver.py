@@ -70,6 +70,7 @@ class PgServer:
     bindir: Path
     root: Path
     port: int
+    options: str = ""
 
     @property
     def socket_dir(self) -> Path:
@@ -79,6 +80,32 @@ class PgServer:
     def dsn(self, dbname: str = "postgres") -> str:
         """Connection string for ``dbname`` over the Unix socket as the superuser."""
         return f"host={self.socket_dir} port={self.port} user=postgres dbname={dbname}"
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (its files stay; ``start`` brings it back)."""
+        _run([str(self.bindir / "pg_ctl"), "stop", "-w", "-D", str(self.root / "data"), "-m", mode], self.log)
+
+    def start(self) -> None:
+        """Start the server on its port and socket with its settings."""
+        _run(
+            [
+                str(self.bindir / "pg_ctl"),
+                "start",
+                "-w",
+                "-D",
+                str(self.root / "data"),
+                "-l",
+                str(self.log),
+                "-o",
+                f"-p {self.port} -k {self.socket_dir} {self.options}",
+            ],
+            self.log,
+        )
+
+    @property
+    def log(self) -> Path:
+        """The server's log file."""
+        return self.root / "server.log"
 
     def create_database(self, name: str) -> str:
         """Create database ``name`` and return its DSN."""
@@ -116,15 +143,14 @@ def running_server(settings: dict[str, str] | None = None) -> Iterator[PgServer]
     """
     bindir = find_bindir()
     root = Path(tempfile.mkdtemp(prefix=os.environ.get("SYNTHDATA_PG_PREFIX", "synthdata-pg-")))
-    server = PgServer(bindir=bindir, root=root, port=_free_port())
+    options = {**SERVER_SETTINGS, **(settings or {})}
+    server = PgServer(bindir, root, _free_port(), " ".join(f"-c {k}={v}" for k, v in options.items()))
     server.socket_dir.mkdir()
     if os.geteuid() == 0:
         pw = pwd.getpwnam("postgres")
         for path in (root, server.socket_dir):
             os.chown(path, pw.pw_uid, pw.pw_gid)
-    data, log = root / "data", root / "server.log"
-    options = {**SERVER_SETTINGS, **(settings or {})}
-    opts = " ".join(f"-c {k}={v}" for k, v in options.items())
+    data, log = root / "data", server.log
     try:
         _run(
             [
@@ -141,20 +167,7 @@ def running_server(settings: dict[str, str] | None = None) -> Iterator[PgServer]
             ],
             log,
         )
-        _run(
-            [
-                str(bindir / "pg_ctl"),
-                "start",
-                "-w",
-                "-D",
-                str(data),
-                "-l",
-                str(log),
-                "-o",
-                f"-p {server.port} -k {server.socket_dir} {opts}",
-            ],
-            log,
-        )
+        server.start()
         yield server
     finally:
         if (data / "postmaster.pid").exists():

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from synthcore import stages
 from synthcore.spec.bands import Band
-from synthcore.spec.io import SPECS_DIR
 
 log = logging.getLogger(__name__)
-PHASE_2_INDEXES = SPECS_DIR / "indexes" / "phase-2.sql"
-DEFAULT_SPEC = SPECS_DIR / "distribution-spec.json"
 # The demo measures each query 3 times after 1 warm-up: the "before" plan of latest_message_per_conversation
 # for the heaviest user takes ~10 s a run on the ci band. `synthcore baseline` defaults to 11 runs.
 DEMO_BASELINE_RUNS = 3
@@ -35,6 +33,7 @@ class PipelineSummary:
     work_dir: Path
     stages: dict[str, float] = field(default_factory=dict)
     verdicts: dict[str, str] = field(default_factory=dict)
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def markdown(self) -> str:
         """A short human summary."""
@@ -60,9 +59,11 @@ def _database(dsn: str | None) -> Iterator[str]:
 def _stage(summary: PipelineSummary, name: str) -> Iterator[None]:
     log.info("stage %s ...", name)
     started = time.perf_counter()
-    yield
-    summary.stages[name] = round(time.perf_counter() - started, 3)
-    log.info("stage %s done in %.2fs", name, summary.stages[name])
+    try:
+        yield
+    finally:
+        summary.stages[name] = round(time.perf_counter() - started, 3)
+        log.info("stage %s ended after %.2fs", name, summary.stages[name])
 
 
 def run_pipeline(
@@ -83,25 +84,17 @@ def run_pipeline(
         baseline_runs: measured EXPLAIN ANALYZE runs per query and subject (after one warm-up run).
 
     Raises:
-        SynthError: any stage failed; stages after it do not run, and the schemas created are torn down.
+        SynthError: a stage failed or a gate said NO-GO; stages after it do not run, the schemas created are torn
+            down, and summary.md still records what ran.
     """
     from synthcore.artifacts import check_writable_dir, write_bytes_atomic
-    from synthcore.baseline import capture_baseline, compare_baselines, comparison_markdown
-    from synthcore.calibrate import calibrate_files
-    from synthcore.fidelity import compute_fidelity
-    from synthcore.generate import generate_dataset
     from synthcore.generate.seeding import root_entropy
-    from synthcore.load import load_dataset
-    from synthcore.load.schema import apply_index_file
-    from synthcore.load.warm import warm_schema
     from synthcore.names import default_schema_name
     from synthcore.pg import check_conninfo
-    from synthcore.privacy import require_clean, scan_pack_file
-    from synthcore.sample import SampleOptions, export_pack
+    from synthcore.sample import SampleOptions
+    from synthcore.sample.keyed_ids import AnonymizationKey
     from synthcore.spec.distribution import DistributionSpec
     from synthcore.spec.io import load_model
-    from synthcore.teardown import teardown_schema
-    from synthcore.verify import check_integrity, raise_on_failure
 
     root_entropy(seed)  # the whole configuration is checked before the first stage: seed, DSN, names, work dir
     if dsn is not None:
@@ -109,57 +102,60 @@ def run_pipeline(
     prod_schema, synth_schema = default_schema_name(band, seed, "prod"), default_schema_name(band, seed)
     check_writable_dir(work_dir)
     summary = PipelineSummary(work_dir)
-    base = load_model(DistributionSpec, DEFAULT_SPEC)
-    pack = work_dir / "metrics" / "pack.json"
-    spec_path = work_dir / "calibrated-spec.json"
-    runs = work_dir / "runs"
-    # The stand-in production is keyed like the real one; its key exists only for this run (never stored).
-    os.environ.setdefault("ANONYMIZATION_SALT", secrets.token_hex(32))
+    base = load_model(DistributionSpec, stages.DEFAULT_SPEC)
+    pack, spec = work_dir / "metrics" / "pack.json", work_dir / "calibrated-spec.json"
+    runs, reports, data = work_dir / "runs", work_dir / "reports", work_dir / "data"
+    # The stand-in production is keyed like the real one; its key lives only in this call, never in the environment.
+    key = AnonymizationKey(secrets.token_bytes(32))
+    results = summary.results
+
+    def stage(name: str) -> contextlib.AbstractContextManager[None]:
+        return _stage(summary, name)
+
     with _database(dsn) as conninfo:
         created: list[str] = []
         try:
-            with _stage(summary, "production: generate + load (stand-in)"):
-                generate_dataset(work_dir / "production-data", band=band, seed=f"{seed}-production", spec=base)
-                load_dataset(conninfo, work_dir / "production-data", schema=prod_schema, runs_dir=runs)
+            with stage("production: generate + load (stand-in)"):
+                stages.generate(work_dir / "production-data", band, f"{seed}-production")
+                stages.load(conninfo, work_dir / "production-data", prod_schema, runs)
                 created.append(prod_schema)
-            with _stage(summary, "sample"):
+            with stage("sample"):
                 options = SampleOptions(base.time.window_days, base.time.window_end, schema=prod_schema)
-                export_pack(conninfo, pack, options)
-            with _stage(summary, "scan"):
-                require_clean(scan_pack_file(pack))
-            with _stage(summary, "calibrate"):
-                calibrate_files(pack, spec_path, DEFAULT_SPEC)
-            with _stage(summary, "generate"):
-                spec = load_model(DistributionSpec, spec_path)
-                generate_dataset(work_dir / "data", band=band, seed=seed, spec=spec)
-            with _stage(summary, "load"):
-                load_dataset(conninfo, work_dir / "data", schema=synth_schema, runs_dir=runs)
+                results["sample"] = stages.sample(conninfo, pack, key, options)
+            with stage("scan"):
+                results["scan"] = stages.scan(pack)
+            with stage("calibrate"):
+                results["calibrate"] = stages.calibrate(pack, spec)
+            with stage("generate"):
+                results["generate"] = stages.generate(data, band, seed, spec)
+            with stage("load"):
+                results["load"] = stages.load(conninfo, data, synth_schema, runs)
                 created.append(synth_schema)
-            with _stage(summary, "verify"):
-                integrity = check_integrity(conninfo, synth_schema, work_dir / "data" / "generation-report.json")
-                raise_on_failure(integrity)
-                summary.verdicts["integrity"] = "all checks passed"
-            with _stage(summary, "warm"):
-                warm_schema(conninfo, synth_schema)
-            with _stage(summary, "baseline (before indexes)"):
-                before = capture_baseline(conninfo, synth_schema, runs=baseline_runs, warmup=1)
-            with _stage(summary, "phase-2 indexes + baseline (after)"):
-                apply_index_file(conninfo, synth_schema, PHASE_2_INDEXES)
-                warm_schema(conninfo, synth_schema)
-                after = capture_baseline(conninfo, synth_schema, runs=baseline_runs, warmup=1)
-            comparison = compare_baselines(before, after)
-            write_bytes_atomic(work_dir / "baseline-comparison.md", comparison_markdown(comparison).encode())
-            summary.verdicts["phase-2 indexes"] = ("GO" if comparison.go else "NO-GO") + (
-                f" (average improvement {comparison.average_improvement:.0%})"
-            )
-            with _stage(summary, "fidelity"):
-                fidelity = compute_fidelity(pack, work_dir / "fidelity", dsn=conninfo, schema=synth_schema)
-            summary.verdicts["fidelity vs pack"] = fidelity.verdict + (
-                f": {'; '.join(fidelity.reasons)}" if fidelity.reasons else ""
-            )
+            with stage("verify"):
+                results["verify"] = stages.verify(conninfo, synth_schema, reports, data / "generation-report.json")
+                summary.verdicts["integrity"] = f"all {results['verify']['checks']} checks passed"
+            with stage("warm"):
+                results["warm"] = stages.warm(conninfo, synth_schema, reports)
+            with stage("fidelity"):
+                fidelity_dir = reports / "fidelity"
+                results["fidelity"] = stages.fidelity(pack, fidelity_dir, conninfo=conninfo, schema=synth_schema)
+                summary.verdicts["fidelity vs pack"] = "GO"
+            with stage("baseline (before indexes)"):
+                stages.baseline(conninfo, synth_schema, reports / "baseline-pre.json", runs=baseline_runs, warmup=1)
+            with stage("phase-2 indexes + baseline (after)"):
+                stages.apply_indexes(conninfo, synth_schema)
+                stages.warm(conninfo, synth_schema, reports)
+                stages.baseline(conninfo, synth_schema, reports / "baseline-post.json", runs=baseline_runs, warmup=1)
+            with stage("compare"):
+                results["compare"] = stages.compare(
+                    reports / "baseline-pre.json", reports / "baseline-post.json", reports / "baseline-comparison.json"
+                )
+                improvement = results["compare"]["average_improvement"]
+                summary.verdicts["phase-2 indexes"] = f"GO (average improvement {improvement:.0%})"
         finally:
-            with _stage(summary, "teardown"):
+            with stage("teardown"):
                 for schema in reversed(created):
-                    teardown_schema(conninfo, schema)
-    write_bytes_atomic(work_dir / "summary.md", summary.markdown().encode())
+                    stages.teardown(conninfo, schema)
+            write_bytes_atomic(work_dir / "summary.md", summary.markdown().encode())
+            stages.run_report(work_dir / "run-report.json", results)
     return summary

@@ -7,9 +7,9 @@ from pathlib import Path
 import typer
 
 from synthcore.cli.app import app
-from synthcore.errors import GateFailed, InputError
+from synthcore.errors import InputError
 from synthcore.spec.fidelity import Tolerance
-from synthcore.spec.io import DEFAULT_SPEC_PATH
+from synthcore.stages import DEFAULT_SPEC
 
 
 def parse_overrides(values: list[str]) -> dict[str, float]:
@@ -36,18 +36,20 @@ def calibrate(
     out: Path = typer.Option(
         ..., help="Calibrated spec to write; the fit report goes beside it (<stem>.fit-report.json)."
     ),
-    base: Path = typer.Option(DEFAULT_SPEC_PATH, help="Spec whose parameters the pack cannot inform are kept."),
+    base: Path = typer.Option(DEFAULT_SPEC, help="Spec whose parameters the pack cannot inform are kept."),
 ) -> None:
     """Fit the generator's distribution spec to a metrics pack; write the spec and its fit report."""
-    from synthcore.calibrate import calibrate_files
-    from synthcore.calibrate.calibrate import fit_report_path
+    from synthcore import stages
 
-    report = calibrate_files(metrics, out, base)
-    print(f"calibrated {len(report.parameters)} parameters ({len(report.kept_from_base)} kept from the base); {out}")
-    print(f"fit report: {fit_report_path(out)}")
-    if report.production_counts is not None:
-        c = report.production_counts
-        print(f"production scale: --users {c.users} --conversations {c.conversations} --messages {c.messages}")
+    summary = stages.calibrate(metrics, out, base)
+    print(f"calibrated {summary['parameters']} parameters ({summary['kept_from_base']} kept from the base); {out}")
+    print(f"fit report: {summary['fit_report']}")
+    counts = summary["production_counts"]
+    if counts is not None:
+        print(
+            f"production scale: --users {counts['users']} --conversations {counts['conversations']} "
+            f"--messages {counts['messages']}"
+        )
 
 
 @app.command()
@@ -61,12 +63,9 @@ def fidelity(
     override: list[str] = typer.Option([], help="Per-check threshold, CHECK=VALUE (repeatable)."),
 ) -> None:
     """Compare a dataset with a target in DuckDB; exit non-zero on NO-GO, naming the failed checks."""
-    from synthcore.fidelity import compute_fidelity
+    from synthcore import stages
 
-    report = compute_fidelity(
-        target, out, data_dir=data, dsn=dsn, schema=schema, tolerance=tolerance, overrides=parse_overrides(override)
+    summary = stages.fidelity(
+        target, out, data=data, conninfo=dsn, schema=schema, tolerance=tolerance, overrides=parse_overrides(override)
     )
-    passed = sum(c.passed for c in report.checks)
-    print(f"fidelity {report.verdict}: {passed}/{len(report.checks)} checks passed in {report.seconds:.1f}s; {out}")
-    if report.verdict != "GO":
-        raise GateFailed("fidelity", report.reasons, str(out / "fidelity-report.json"))
+    print(f"fidelity GO: {summary['passed']}/{summary['checks']} checks passed; {out}")

@@ -25,16 +25,15 @@ def load(
     runs_dir: Path = RUNS,
 ) -> None:
     """Load generated chunks exactly once with binary COPY; without --chunk, also add keys and foreign keys."""
-    from synthcore.load import load_dataset
+    from synthcore import stages
 
-    receipt = load_dataset(
-        dsn, data, schema=schema, parallel=parallel, chunk=chunk, finalize_only=finalize, runs_dir=runs_dir
-    )
-    for name, table in receipt.tables.items():
-        skipped = f" ({len(table.chunks_skipped)} chunks already loaded)" if table.chunks_skipped else ""
-        print(f"{name:20s} {table.rows:>12,d} rows  {table.seconds:7.2f}s{skipped}")
-    done = "keys and foreign keys added" if receipt.finalized else "not finalized (run with --finalize)"
-    print(f"schema {receipt.schema_name}: {done}; {receipt.seconds:.2f}s", file=sys.stderr)
+    summary = stages.load(dsn, data, schema, runs_dir, chunk=chunk, finalize=finalize, parallel=parallel)
+    for name, rows in summary["rows"].items():
+        print(f"{name:20s} {rows:>12,d} rows")
+    if summary["chunks_skipped"]:
+        print(f"chunks already loaded (skipped): {summary['chunks_skipped']}")
+    done = "keys and foreign keys added" if summary["finalized"] else "not finalized (run with --finalize)"
+    print(f"schema {summary['schema']}: {done}; {summary['seconds']:.2f}s", file=sys.stderr)
 
 
 @app.command()
@@ -45,31 +44,36 @@ def verify(
     runs_dir: Path = RUNS,
 ) -> None:
     """Run the integrity checks in PostgreSQL; exit 1 naming each failed check with sample keys."""
-    from synthcore.artifacts import write_json_atomic
-    from synthcore.verify import check_integrity, raise_on_failure
+    from synthcore import stages
 
-    result = check_integrity(dsn, schema, report)
-    path = write_json_atomic(runs_dir / schema / "integrity-report.json", result)
-    for check in result.checks:
-        print(f"{'ok  ' if check.passed else 'FAIL'} {check.name}: {check.observed} (expected {check.expected})")
-    print(f"report: {path}", file=sys.stderr)
-    raise_on_failure(result)
+    try:
+        summary = stages.verify(dsn, schema, runs_dir / schema, report)
+    finally:
+        _print_checks(runs_dir / schema / stages.INTEGRITY_REPORT)
+    print(f"all {summary['checks']} integrity checks passed; report: {summary['report']}")
+
+
+def _print_checks(report: Path) -> None:
+    from synthcore.spec.database import IntegrityReport
+    from synthcore.spec.io import load_model
+
+    if report.exists():
+        for check in load_model(IntegrityReport, report).checks:
+            print(f"{'ok  ' if check.passed else 'FAIL'} {check.name}: {check.observed} (expected {check.expected})")
 
 
 @app.command()
 def warm(dsn: str = DSN, schema: str = SCHEMA, runs_dir: Path = RUNS) -> None:
     """VACUUM (ANALYZE) the run schema and pg_prewarm every table and index that fits in shared_buffers."""
-    from synthcore.artifacts import write_json_atomic
-    from synthcore.load.warm import warm_schema
+    from synthcore import stages
+    from synthcore.spec.database import WarmReport
+    from synthcore.spec.io import load_model
 
-    report = warm_schema(dsn, schema)
-    path = write_json_atomic(runs_dir / schema / "warm-report.json", report)
-    for rel in report.relations:
+    summary = stages.warm(dsn, schema, runs_dir / schema)
+    for rel in load_model(WarmReport, summary["report"]).relations:
         state = f"{rel.prewarmed_blocks} blocks in {rel.seconds:.3f}s" if rel.prewarmed_blocks else "not prewarmed"
         print(f"{rel.kind:5s} {rel.name:45s} {rel.size_bytes / 2**20:9.1f} MiB  {state}")
-    print(
-        f"vacuum {report.vacuum_seconds:.2f}s, prewarm {report.prewarm_seconds:.2f}s; report: {path}", file=sys.stderr
-    )
+    print(f"warmed {schema}: {summary['prewarmed_blocks']:,d} blocks in {summary['seconds']:.2f}s; {summary['report']}")
 
 
 @app.command()
@@ -84,39 +88,32 @@ def baseline(
     compare: tuple[Path, Path] | None = typer.Option(None, help="Compare two baselines: PRE POST; exit 1 on NO-GO."),
 ) -> None:
     """Capture EXPLAIN (ANALYZE, BUFFERS) baselines of specs/queries/, or compare PRE and POST (GO/NO-GO)."""
-    from synthcore.artifacts import write_bytes_atomic, write_json_atomic
-    from synthcore.baseline import capture_baseline, compare_baselines, comparison_markdown
-    from synthcore.errors import GateFailed, InputError
-    from synthcore.load.schema import apply_index_file
+    from synthcore import stages
+    from synthcore.errors import InputError
     from synthcore.spec.database import BaselineReport
     from synthcore.spec.io import load_model
 
     if compare:
-        result = compare_baselines(load_model(BaselineReport, compare[0]), load_model(BaselineReport, compare[1]))
         target = out or compare[1].with_name("baseline-comparison.json")
-        markdown = comparison_markdown(result)
-        write_json_atomic(target, result)
-        write_bytes_atomic(target.with_suffix(".md"), markdown.encode())
-        print(markdown)
-        if not result.go:
-            raise GateFailed("baseline", result.reasons, str(target))
+        summary = stages.compare(compare[0], compare[1], target)
+        print(f"GO: average improvement {summary['average_improvement']:.0%}; {target.with_suffix('.md')}")
         return
     if not (dsn and schema and out):
         raise InputError("--dsn, --schema and --out are required to capture a baseline (or use --compare PRE POST)")
     if apply_indexes:
-        print(f"applied {apply_indexes} in {apply_index_file(dsn, schema, apply_indexes):.2f}s", file=sys.stderr)
-    report = capture_baseline(dsn, schema, runs=runs, warmup=warmup, timeout_ms=timeout_ms)
-    write_json_atomic(out, report)
-    for r in report.results:
+        applied = stages.apply_indexes(dsn, schema, apply_indexes)
+        print(f"applied {apply_indexes} in {applied['seconds']:.2f}s", file=sys.stderr)
+    summary = stages.baseline(dsn, schema, out, runs=runs, warmup=warmup, timeout_ms=timeout_ms)
+    for r in load_model(BaselineReport, out).results:
         shown = "timeout" if r.timed_out else f"{r.median_ms:.3f} ms"
         print(f"{r.query:32s} {r.subject:13s} {shown:>12s}  {r.shared_hit_blocks + r.shared_read_blocks:>9,d} buffers")
-    print(f"baseline: {out}", file=sys.stderr)
+    print(f"{summary['queries']} query baselines ({summary['timed_out']} timed out); baseline: {out}")
 
 
 @app.command()
 def teardown(dsn: str = DSN, schema: str = SCHEMA) -> None:
     """Drop a run schema, only if synthcore created it (public and foreign schemas are refused)."""
-    from synthcore.teardown import teardown_schema
+    from synthcore import stages
 
-    teardown_schema(dsn, schema)
+    stages.teardown(dsn, schema)
     print(f"dropped schema {schema}")

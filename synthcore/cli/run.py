@@ -22,4 +22,4 @@ def run(
 
     summary = run_pipeline(out, band=band, seed=seed, dsn=dsn)
     print(summary.markdown())
-    print(f"reports in {out}: summary.md, baseline-comparison.md, fidelity/, metrics/, calibrated-spec.json")
+    print(f"reports in {out}: summary.md, run-report.json, reports/ (integrity, fidelity, baselines), metrics/")

@@ -20,7 +20,7 @@ from synthcore import __version__, pg
 from synthcore.artifacts import check_writable_dir, write_bytes_atomic
 from synthcore.errors import OutputError
 from synthcore.privacy.scan import require_clean, scan_pack_bytes
-from synthcore.sample.keyed_ids import ALGORITHM, KEY_ENV, MIN_KEY_BYTES, AnonymizationKey, load_key
+from synthcore.sample.keyed_ids import ALGORITHM, KEY_ENV, MIN_KEY_BYTES, AnonymizationKey
 from synthcore.sample.sampler import SampleOptions, SampleResult, sample_shape
 from synthcore.spec import manifest as mf
 from synthcore.spec.io import sha256_hex
@@ -45,17 +45,16 @@ def render_pack(pack: MetricsPack) -> bytes:
     return (json.dumps(pack.model_dump(mode="json"), indent=2, allow_nan=False) + "\n").encode()
 
 
-def export_pack(conninfo: str, out: Path, options: SampleOptions | None = None) -> ExportedPack:
-    """Sample the database at ``conninfo`` and write ``out`` plus its manifest, or nothing at all.
+def export_pack(conninfo: str, out: Path, key: AnonymizationKey, options: SampleOptions | None = None) -> ExportedPack:
+    """Sample the database at ``conninfo`` with ``key`` and write ``out`` plus its manifest, or nothing at all.
 
     Raises:
-        PrivacyViolation: the key is missing or too short, or the pack failed the scan (nothing is written).
+        PrivacyViolation: the pack failed the scan (nothing is written).
         OutputError: ``out`` is not a ``.json`` path with a plain file name, or its folder cannot be written.
     """
     if out.suffix != ".json" or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", out.name):
         raise OutputError(f"pack path must end in .json and have a plain file name (got {str(out)!r})")
     check_writable_dir(out.parent)
-    key = load_key()
     operator = operator_name()
     result = sample_shape(conninfo, key, options)
     data = render_pack(result.pack)

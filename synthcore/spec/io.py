@@ -11,7 +11,14 @@ from pydantic import BaseModel, ValidationError
 
 from synthcore.errors import SpecError
 
-SPECS_DIR = Path(__file__).resolve().parents[2] / "specs"
+
+def _specs_dir() -> Path:
+    """The specs/ folder: shipped in the wheel as ``synthcore/_specs``, else the source checkout's ``specs/``."""
+    packaged = Path(__file__).resolve().parents[1] / "_specs"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "specs"
+
+
+SPECS_DIR = _specs_dir()
 DEFAULT_SPEC_PATH = SPECS_DIR / "distribution-spec.json"
 SCHEMAS_DIR = SPECS_DIR / "schemas"
 
