@@ -68,6 +68,10 @@ def read_chunk_reports(data_dir: Path) -> dict[int, ChunkReport]:
     return {r.chunk: r for r in reports}
 
 
+def _field(field: pa.Field) -> str:
+    return f"'{field.name} {field.type}{'' if field.nullable else ' not null'}'"
+
+
 def _schema_difference(found: pa.Schema, expected: pa.Schema) -> str | None:
     """How ``found`` differs from ``expected`` (columns missing, unexpected or of another type), or None."""
     if found.equals(expected, check_metadata=False):
@@ -75,7 +79,7 @@ def _schema_difference(found: pa.Schema, expected: pa.Schema) -> str | None:
     missing = [f.name for f in expected if f.name not in found.names]
     extra = [f.name for f in found if f.name not in expected.names]
     changed = [
-        f"column '{found.field(f.name)}' instead of '{f}'"
+        f"column {_field(found.field(f.name))} instead of {_field(f)}"
         for f in expected
         if f.name in found.names and found.field(f.name) != f
     ]

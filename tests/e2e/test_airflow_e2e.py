@@ -237,9 +237,8 @@ def _break_messages(s3: dict[str, Any], run_id: str) -> None:
     table = pq.read_table(io.BytesIO(s3["client"].get_object(Bucket=RUNS, Key=key)["Body"].read()))
     created = table.column("createdAt").to_numpy().copy()
     created[:50] = created[:50] - (10 * 365 * 86_400 * 10**6)
-    table = table.set_column(
-        table.schema.get_field_index("createdAt"), "createdAt", pa.array(created, table.schema.field("createdAt").type)
-    )
+    field = table.schema.field("createdAt")  # the same field (NOT NULL too), so the load preflight lets it through
+    table = table.set_column(table.schema.get_field_index("createdAt"), field, pa.array(created, field.type))
     sink = io.BytesIO()
     pq.write_table(table, sink)
     s3["client"].put_object(Bucket=RUNS, Key=key, Body=sink.getvalue())
