@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from synthcore.cli.app import app
+from synthcore.names import run_record_path
 
 DSN = typer.Option(..., envvar="SYNTH_DSN", help="Target database (libpq conninfo or URI; env SYNTH_DSN).")
 SCHEMA = typer.Option(..., help="Run schema created by 'synthcore load'.")
@@ -49,10 +50,11 @@ def verify(
     """Run the integrity checks in PostgreSQL; exit 1 naming each failed check with sample keys."""
     from synthcore import stages
 
+    written = run_record_path(runs_dir, schema, stages.INTEGRITY_REPORT)
     try:
-        summary = stages.verify(dsn, schema, runs_dir / schema, report, full=full)
+        summary = stages.verify(dsn, schema, written.parent, report, full=full)
     finally:
-        _print_checks(runs_dir / schema / stages.INTEGRITY_REPORT)
+        _print_checks(written)
     print(f"all {summary['checks']} integrity checks passed; report: {summary['report']}")
 
 
@@ -75,7 +77,7 @@ def warm(dsn: str = DSN, schema: str = SCHEMA, runs_dir: Path = RUNS) -> None:
     from synthcore.spec.database import WarmReport
     from synthcore.spec.io import load_model
 
-    summary = stages.warm(dsn, schema, runs_dir / schema)
+    summary = stages.warm(dsn, schema, run_record_path(runs_dir, schema, stages.WARM_REPORT).parent)
     for rel in load_model(WarmReport, summary["report"]).relations:
         state = f"{rel.prewarmed_blocks} blocks in {rel.seconds:.3f}s" if rel.prewarmed_blocks else "not prewarmed"
         print(f"{rel.kind:5s} {rel.name:45s} {rel.size_bytes / 2**20:9.1f} MiB  {state}")
