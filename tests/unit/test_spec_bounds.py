@@ -28,9 +28,13 @@ def _with(raw: dict[str, Any], path: str, value: object) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("path", "value", "says"),
     [
-        ("messages.per_conversation.alpha", 101, "messages.per_conversation.alpha: Input should be less than or equal"),
-        ("messages.per_conversation.xmin", 1e20, "messages.per_conversation.xmin"),
-        ("messages.per_conversation.xmax", 1e300, "messages.per_conversation.xmax"),
+        (
+            "messages.per_conversation.alpha",
+            101,
+            "messages.per_conversation.power_law.alpha: Input should be less than or equal",
+        ),
+        ("messages.per_conversation.xmin", 1e20, "messages.per_conversation.power_law.xmin"),
+        ("messages.per_conversation.xmax", 1e300, "messages.per_conversation.power_law.xmax"),
         ("messages.heavy_rooms.min_messages", BIG, "messages.heavy_rooms.min_messages"),
         ("messages.content_length", {**LOGNORMAL, "mu": 1e3}, "messages.content_length.lognormal.mu"),
         ("messages.content_length", {**LOGNORMAL, "sigma": 1e3}, "messages.content_length.lognormal.sigma"),
@@ -53,7 +57,7 @@ def _with(raw: dict[str, Any], path: str, value: object) -> dict[str, Any]:
         ("read_receipts.delay.fast_max_s", 1e12, "read_receipts.delay.fast_max_s"),
         ("read_receipts.delay.medium_mean_s", 1e12, "read_receipts.delay.medium_mean_s"),
         ("read_receipts.delay.slow.max", 1e12, "slow: the largest value must be at most"),
-        ("time.burstiness.cv", 1e6, "time.burstiness.cv"),
+        ("time.sessions.break_s", 1e12, "time.sessions.break_s"),
         ("time.window_days", 3651, "time.window_days"),
         ("time.window_end", "1970-01-02T00:00:00Z", "the window must lie between 1970-01-01 and 9000-01-01"),
         ("time.window_end", "9999-12-31T00:00:00Z", "the window must lie between"),

@@ -13,7 +13,7 @@ from synthcore.spec.fidelity import Tolerance
 
 @pytest.mark.parametrize("value", [0.0, 1e300])
 def test_zero_and_large_finite_overrides_are_accepted(value: float) -> None:
-    assert thresholds_for(Tolerance.NORMAL, {"a.ks": value})("a.ks") == value
+    assert thresholds_for(Tolerance.NORMAL, {"a.ks": value})("a.ks", "ks", 0.01) == value
 
 
 @pytest.mark.parametrize("value", [math.inf, math.nan, -1e-12])
@@ -34,6 +34,7 @@ def test_a_statistic_equal_to_its_threshold_passes_with_every_field_kept() -> No
         "observed": 115.0,
         "expected": 100.0,
         "reason": "",
+        "noise": None,
     }
 
 
