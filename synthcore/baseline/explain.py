@@ -105,7 +105,8 @@ class Repetitions:
 
     Warm-ups stop early once they took a quarter of the budget (a slow query warms its cache in one run). Measured
     runs continue until ``max_runs``, or until ``min_runs`` are in and their execution time reached ``budget_ms``:
-    fast queries get many runs for a stable median, slow ones a few, and a timed-out one a single cancelled run.
+    fast queries get many runs for a stable median, slow ones a few, one run longer than the whole budget stands alone,
+    and a timed-out one is a single cancelled run.
     """
 
     warmup: int
@@ -120,6 +121,8 @@ class Repetitions:
     def more(self, execution: list[float]) -> bool:
         """Whether another measured run is due after runs that took ``execution`` ms each."""
         runs = len(execution)
+        if runs and max(execution) >= self.budget_ms:
+            return False  # one run longer than the whole budget: more runs only repeat a large effect
         return runs < self.max_runs and (runs < self.min_runs or sum(execution) < self.budget_ms)
 
 
@@ -198,7 +201,8 @@ def capture_baseline(
         runs: at most this many measured runs per (query, subject).
         warmup: discarded runs first (fewer when they take a quarter of the budget).
         timeout_ms: statement timeout of a run; a cancelled run is recorded once as timed out.
-        min_runs: at least this many measured runs (at most ``runs``; fewer only when the query times out).
+        min_runs: at least this many measured runs (at most ``runs``; fewer when the query times out or one run
+            takes the whole budget).
         budget_ms: after ``min_runs``, stop once the measured runs' execution time reaches this.
         catalog: the queries and subject pickers; specs/queries/ when None.
 
