@@ -5,8 +5,9 @@ A timed-out query counts with the timeout as its latency, so its improvement is 
 GO needs an average latency improvement of at least ``min_average_improvement`` and no query slower by more than
 ``max_slowdown`` (relative) *and* ``min_slowdown_ms`` (absolute, so sub-millisecond jitter on fast queries is not a
 regression) *and* beyond the pre run's own spread (post median above pre p90) *and* with more work to show for it
-(a changed plan or more shared buffers): the same plan reading the same buffers is not slower, only timed on a busier
-machine, so load on the host cannot flip the verdict.
+(more shared buffers or more Sort nodes, the deterministic counters of notes §4.3): a query reading no more buffers is
+not slower, only timed on a busier machine, so load on the host cannot flip the verdict. A query that times out only
+after the change is always slower.
 """
 
 from __future__ import annotations
@@ -42,10 +43,13 @@ def _change(pre: QueryBaseline, post: QueryBaseline, max_slowdown: float, min_sl
         sorts_eliminated=max(0, pre.sort_nodes - post.sort_nodes),
         indexes_adopted=sorted(set(post.index_names) - set(pre.index_names)),
         plan_changed=pre.plan_hash != post.plan_hash,
-        slower=latency > max_slowdown
-        and post.median_ms - pre.median_ms > min_slowdown_ms
-        and post.median_ms > pre.p90_ms
-        and (pre.plan_hash != post.plan_hash or post_buf > pre_buf),
+        slower=(post.timed_out and not pre.timed_out)
+        or (
+            latency > max_slowdown
+            and post.median_ms - pre.median_ms > min_slowdown_ms
+            and post.median_ms > pre.p90_ms
+            and (post_buf > pre_buf or post.sort_nodes > pre.sort_nodes)
+        ),
     )
 
 
@@ -107,7 +111,7 @@ def comparison_markdown(comparison: BaselineComparison) -> str:
         "",
         f"Average latency improvement {comparison.average_improvement:.1%} (threshold"
         f" ≥{comparison.min_average_improvement:.0%}; no query more than {comparison.max_slowdown:.0%} and"
-        f" {comparison.min_slowdown_ms} ms slower, beyond the pre p90, with a changed plan or more buffers)."
+        f" {comparison.min_slowdown_ms} ms slower, beyond the pre p90, with more buffers or sorts)."
         f" Decision: **{decision}**",
     ]
     return "\n".join(lines) + "\n"
