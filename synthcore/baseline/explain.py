@@ -169,6 +169,7 @@ def _measure(
         timed_out=timed_out,
         median_ms=round(float(np.median(execution)), 4),
         p90_ms=round(float(np.percentile(execution, 90)), 4),
+        min_ms=round(float(np.min(execution)), 4),
         planning_median_ms=round(float(np.median(planning)), 4),
         shared_hit_blocks=int(plan.get("Shared Hit Blocks", 0)),
         shared_read_blocks=int(plan.get("Shared Read Blocks", 0)),
