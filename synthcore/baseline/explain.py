@@ -108,7 +108,8 @@ class Repetitions:
 
     Warm-ups stop early once they took a quarter of the budget (a slow query warms its cache in one run). Measured
     runs continue until ``max_runs``, or until ``min_runs`` are in and their execution time reached ``budget_ms``:
-    fast queries get many runs for a stable median, slow ones a few, and a timed-out one a single cancelled run.
+    fast queries get many runs for a stable median, slow ones a few, one run longer than the whole budget stands alone,
+    and a timed-out one is a single cancelled run.
     """
 
     warmup: int
@@ -123,6 +124,8 @@ class Repetitions:
     def more(self, execution: list[float]) -> bool:
         """Whether another measured run is due after runs that took ``execution`` ms each."""
         runs = len(execution)
+        if runs and max(execution) >= self.budget_ms:
+            return False  # one run longer than the whole budget: more runs only repeat a large effect
         return runs < self.max_runs and (runs < self.min_runs or sum(execution) < self.budget_ms)
 
 
@@ -169,6 +172,7 @@ def _measure(
         timed_out=timed_out,
         median_ms=round(float(np.median(execution)), 4),
         p90_ms=round(float(np.percentile(execution, 90)), 4),
+        min_ms=round(float(np.min(execution)), 4),
         planning_median_ms=round(float(np.median(planning)), 4),
         shared_hit_blocks=int(plan.get("Shared Hit Blocks", 0)),
         shared_read_blocks=int(plan.get("Shared Read Blocks", 0)),
@@ -201,7 +205,8 @@ def capture_baseline(
         runs: at most this many measured runs per (query, subject).
         warmup: discarded runs first (fewer when they take a quarter of the budget).
         timeout_ms: statement timeout of a run; a cancelled run is recorded once as timed out.
-        min_runs: at least this many measured runs (at most ``runs``; fewer only when the query times out).
+        min_runs: at least this many measured runs (at most ``runs``; fewer when the query times out or one run
+            takes the whole budget).
         budget_ms: after ``min_runs``, stop once the measured runs' execution time reaches this.
         catalog: the queries and subject pickers; specs/queries/ when None.
 

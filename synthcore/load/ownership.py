@@ -41,7 +41,7 @@ SELECT idx.relname::text, 'u', ind.indisvalid AND ind.indisready AND ind.indpred
        {_NOT_NULL.format(keys="ind.indkey::int2[]", rel="ind.indrelid")}
 FROM pg_index ind JOIN pg_class idx ON idx.oid = ind.indexrelid JOIN pg_class tbl ON tbl.oid = ind.indrelid
 WHERE idx.relnamespace = to_regnamespace(%(schema)s) AND ind.indisunique
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ind.indexrelid)
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ind.indexrelid AND c.contype IN ('p', 'u', 'x'))
 """
 
 

@@ -113,6 +113,7 @@ class QueryBaseline(StrictModel):
     timed_out: bool
     median_ms: float
     p90_ms: float
+    min_ms: float
     planning_median_ms: float
     shared_hit_blocks: int
     shared_read_blocks: int

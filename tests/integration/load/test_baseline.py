@@ -120,7 +120,7 @@ def test_five_captures_on_the_same_data_give_the_same_verdict(loaded: str) -> No
     pres = [capture_baseline(loaded, SCHEMA, budget_ms=200) for _ in range(5)]
     apply_index_file(loaded, SCHEMA, PHASE_2)
     posts = [capture_baseline(loaded, SCHEMA, budget_ms=200) for _ in range(5)]
-    assert all(r.runs >= 3 for report in pres + posts for r in report.results)
+    assert all(r.runs >= 1 and not r.timed_out for report in pres + posts for r in report.results)
     assert {r.runs for report in pres for r in report.results} != {31}  # slow pre-index scans stop at the budget
     verdicts = [compare_baselines(pre, post).go for pre, post in zip(pres, posts, strict=True)]
     reasons = [compare_baselines(pre, post).reasons for pre, post in zip(pres, posts, strict=True)]

@@ -28,4 +28,5 @@ def test_medium_queries_stop_at_the_budget() -> None:
 def test_slow_queries_get_the_minimum_and_one_warm_up() -> None:
     assert _runs(500.0) == (1, 4)  # the first warm-up reaches a quarter of the budget
     assert _runs(1_300.0) == (1, 3)
-    assert _runs(1_300.0, Repetitions(warmup=0, min_runs=5, max_runs=11, budget_ms=0.0)) == (0, 5)
+    assert _runs(2_000.0) == (1, 1)  # one run takes the whole budget
+    assert _runs(1_300.0, Repetitions(warmup=0, min_runs=5, max_runs=11, budget_ms=10_000.0)) == (0, 8)
