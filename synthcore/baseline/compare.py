@@ -9,8 +9,8 @@ adds time, so the minimum is the most robust estimate) *and* with more work to s
 (shared-buffer accesses up by more than ``max_slowdown``, or more Sort nodes: the deterministic counters of notes
 §4.3). Buffer accesses count every page a plan touches, repeated visits included, so a worse plan shows them; a
 query reading about the same pages (the same plan, or an index scan replacing a small seq scan beside an unchanged
-hash join) is not slower, only timed on a busier machine, so load on the host cannot flip the verdict. A query that times out only
-after the change is always slower.
+hash join) is not slower, only timed on a busier machine, so load on the host cannot flip the verdict. A query that
+times out only after the change is always slower.
 """
 
 from __future__ import annotations
