@@ -206,7 +206,7 @@ def synthetic_dataset() -> None:
 
         if params["keep_dataset"]:
             raise AirflowSkipException(f"keep_dataset: schema {run['schema']} is kept")
-        return stages.teardown(conninfo(run["target_conn_id"]), run["schema"])
+        return stages.teardown(conninfo(run["target_conn_id"]), run["schema"], missing_ok=True)
 
     @task
     def run_report(run: dict, *, ti=None, run_id=None) -> dict:

@@ -126,11 +126,9 @@ def run_pipeline(
                 results["scan"] = stages.scan(pack)
             with stage("calibrate"):
                 results["calibrate"] = stages.calibrate(pack, spec)
-            with stage("generate"):
-                results["generate"] = stages.generate(data, band, seed, spec)
-            with stage("load"):
-                results["load"] = stages.load(conninfo, data, synth_schema, runs)
-                created.append(synth_schema)
+            with stage("generate + load (overlapped)"):
+                created.append(synth_schema)  # torn down even when the load stops half-way
+                results["load"] = stages.generate_and_load(conninfo, data, band, seed, spec, synth_schema, runs)
             with stage("verify"):
                 results["verify"] = stages.verify(conninfo, synth_schema, reports, data / "generation-report.json")
                 summary.verdicts["integrity"] = f"all {results['verify']['checks']} checks passed"
@@ -155,7 +153,7 @@ def run_pipeline(
         finally:
             with stage("teardown"):
                 for schema in reversed(created):
-                    stages.teardown(conninfo, schema)
+                    stages.teardown(conninfo, schema, missing_ok=True)
             write_bytes_atomic(work_dir / "summary.md", summary.markdown().encode())
             stages.run_report(work_dir / "run-report.json", results)
     return summary

@@ -312,6 +312,36 @@ def load(
     }
 
 
+def generate_and_load(
+    conninfo: str, data: Path, band: str, seed: str, spec: Path, schema: str, runs_dir: Path
+) -> Summary:
+    """On one machine: load chunk i while chunk i+1 is generated, then add keys and foreign keys.
+
+    Raises:
+        LoadError: a chunk failed to load (TransientLoadError when a retry can help).
+    """
+    from synthcore.load.overlap import generate_and_load as overlapped
+    from synthcore.spec.bands import parse_band
+    from synthcore.spec.distribution import DistributionSpec
+    from synthcore.spec.io import load_model
+
+    receipt = overlapped(
+        conninfo,
+        data,
+        band=parse_band(band),
+        seed=seed,
+        spec=load_model(DistributionSpec, spec),
+        schema=schema,
+        runs_dir=runs_dir,
+    )
+    return {
+        "schema": receipt.schema_name,
+        "data": str(data),
+        "finalized": receipt.finalized,
+        "seconds": receipt.seconds,
+    }
+
+
 def finalize_dataset(conninfo: str, data: Path, schema: str, runs_dir: Path) -> Summary:
     """After every chunk is generated and loaded: write the generation report, then add keys and foreign keys.
 
@@ -447,10 +477,16 @@ def fidelity(
     return {"report": str(out), "verdict": report.verdict, "checks": len(report.checks), "passed": passed}
 
 
-def teardown(conninfo: str, schema: str) -> Summary:
-    """Drop a run schema, only if synthcore created it."""
+def teardown(conninfo: str, schema: str, *, missing_ok: bool = False) -> Summary:
+    """Drop a run schema, only if synthcore created it; with ``missing_ok``, a schema never created is no error."""
+    from synthcore import pg
+    from synthcore.load.ownership import schema_exists
     from synthcore.teardown import teardown_schema
 
+    if missing_ok:
+        with pg.connect(conninfo, application_name="synthcore-teardown") as conn:
+            if not schema_exists(conn, schema):
+                return {"schema": schema, "dropped": False}
     teardown_schema(conninfo, schema)
     return {"schema": schema, "dropped": True}
 
