@@ -1,0 +1,32 @@
+"""Schema findings name list elements by index and carry the validator's own words; only strings are scanned."""
+
+from __future__ import annotations
+
+import json
+
+from synthcore.privacy.scan import _walk, scan_pack_bytes
+from tests.unit.sample.packs import valid_pack_data
+
+
+def test_a_schema_finding_names_a_list_element_by_index():
+    data = valid_pack_data()
+    data["timing"]["hour_of_day"][3] = 7
+    findings = scan_pack_bytes(json.dumps(data).encode(), "p.json").findings
+    assert [(f.path, f.category) for f in findings] == [("$.timing.hour_of_day[3]", "schema")]
+
+
+def test_a_validator_message_is_given_without_its_error_class():
+    data = valid_pack_data()
+    data["messages"]["per_conversation"]["percentiles"]["p50"] = 12.345
+    findings = scan_pack_bytes(json.dumps(data).encode(), "p.json").findings
+    path = "$.messages.per_conversation.percentiles.p50"
+    assert [f.detail[:39] for f in findings if f.path == path] == ["must have at most 3 significant digits "]
+
+
+def test_booleans_and_nulls_are_not_scanned_as_text_or_numbers():
+    assert list(_walk({"a": None, "b": True, "c": 5}, "$")) == [
+        ("$.a", "a", False),
+        ("$.b", "b", False),
+        ("$.c", "c", False),
+        ("$.c", "5", True),
+    ]
