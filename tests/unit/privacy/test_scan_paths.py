@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from synthcore.privacy.scan import _walk, scan_pack_bytes
+from synthcore.privacy.scan import MAX_PACK_BYTES, _walk, scan_pack_bytes
 from tests.unit.sample.packs import valid_pack_data
 
 
@@ -30,3 +30,19 @@ def test_booleans_and_nulls_are_not_scanned_as_text_or_numbers():
         ("$.c", "c", False),
         ("$.c", "5", True),
     ]
+
+
+def test_a_nine_digit_count_is_not_an_ssn_but_the_same_text_is():
+    data = valid_pack_data(123_456_785)
+    assert scan_pack_bytes(json.dumps(data).encode(), "p.json").clean
+    data["window_days"] = "123456785"
+    findings = scan_pack_bytes(json.dumps(data).encode(), "p.json").findings
+    assert ("$.window_days", "ssn_unformatted") in {(f.path, f.category) for f in findings}
+
+
+def test_a_pack_of_exactly_the_size_limit_is_not_a_size_finding():
+    data = json.dumps(valid_pack_data()).encode()
+    exact = data + b" " * (MAX_PACK_BYTES - len(data))
+    assert "size" not in {f.category for f in scan_pack_bytes(exact, "p.json").findings}
+    over = scan_pack_bytes(exact + b" ", "p.json").findings
+    assert [(f.path, f.category) for f in over] == [("$", "size")]
