@@ -45,4 +45,11 @@ def test_a_pack_of_exactly_the_size_limit_is_not_a_size_finding():
     exact = data + b" " * (MAX_PACK_BYTES - len(data))
     assert "size" not in {f.category for f in scan_pack_bytes(exact, "p.json").findings}
     over = scan_pack_bytes(exact + b" ", "p.json").findings
-    assert [(f.path, f.category) for f in over] == [("$", "size")]
+    assert [str(f) for f in over] == [f"$: size: {MAX_PACK_BYTES + 1} bytes exceeds {MAX_PACK_BYTES}"]
+
+
+def test_an_empty_object_is_a_schema_finding_not_a_crash():
+    data = valid_pack_data()
+    data["entities"] = {}
+    findings = scan_pack_bytes(json.dumps(data).encode(), "p.json").findings
+    assert {f.category for f in findings} == {"schema"} and len(findings) > 1
