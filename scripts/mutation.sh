@@ -26,7 +26,7 @@ for scope in "${scopes[@]}"; do
   if [ "$scope" = ledger ]; then ledger+=("${parts[@]}"); else unit+=("${parts[@]}"); fi
 done
 
-export SYNTHDATA_PG_PREFIX="synthdata-pg-mutmut-"
+export SYNTHDATA_PG_PREFIX="synthdata-pg-mut$$-"  # this run only: a concurrent run keeps its servers
 stop_servers() {  # a mutant that times out is killed together with the server its tests started
   local bindir
   bindir=$(uv run --frozen python -c "from synthcore.pgserver import find_bindir; print(find_bindir())")

@@ -5,16 +5,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import pickle
-import subprocess
-import sys
 
 import numpy as np
+import opendp.prelude as dp
 import pytest
 
-from synthcore.errors import PrivacyViolation
-from synthcore.sample.disclosure import DisclosurePolicy, DisclosureTally, protect_bin_sums, protect_percentile
+from synthcore.errors import InputError, PrivacyViolation
+from synthcore.sample.disclosure import (
+    DisclosurePolicy,
+    DisclosureTally,
+    protect_bin_sums,
+    protect_percentile,
+    round_counts,
+)
 from synthcore.sample.disclosure import protect_vector as vector
-from synthcore.sample.keyed_ids import MIN_KEY_BYTES, AnonymizationKey
+from synthcore.sample.keyed_ids import KEY_ENV, MIN_KEY_BYTES, AnonymizationKey, load_key
 from synthcore.sample.noise import MAX_EPSILON, EpsilonLedger
 
 POLICY = DisclosurePolicy(k=11, rounding=5)
@@ -96,19 +101,14 @@ def test_the_largest_epsilon_is_accepted_and_every_release_records_its_sensitivi
     assert [(e.metric, e.sensitivity) for e in ledger.entries] == [("a", 2), ("b", 1)]
 
 
-def test_noise_runs_in_a_fresh_process():
-    """OpenDP refuses its contrib measurements until they are enabled; this process may have enabled them already."""
-    code = (
-        "import numpy as np; from synthcore.sample.noise import EpsilonLedger;"
-        "print(EpsilonLedger(epsilon=1.0, releases=1).noise('a', np.full(4, 100.0), sensitivity=1).size)"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert (done.returncode, done.stdout) == (0, "4\n"), done.stderr
+def test_noise_enables_the_opendp_features_it_needs():
+    dp.disable_features("contrib")
+    assert EpsilonLedger(epsilon=1.0, releases=1).noise("a", np.full(4, 100.0), sensitivity=1).size == 4
 
 
 def test_a_key_of_exactly_the_minimum_length_is_accepted_and_a_shorter_one_is_explained():
     assert AnonymizationKey(b"k" * MIN_KEY_BYTES).fingerprint().startswith("hmac-sha256:")
-    with pytest.raises(PrivacyViolation, match=r"\(generate one with: openssl rand -hex 32\)"):
+    with pytest.raises(PrivacyViolation, match=r"\(generate one with: openssl rand -hex 32\)$"):
         AnonymizationKey(b"k" * (MIN_KEY_BYTES - 1))
     with pytest.raises(TypeError, match=r"^AnonymizationKey cannot be pickled$"):
         pickle.dumps(AnonymizationKey(b"k" * MIN_KEY_BYTES))
@@ -118,3 +118,33 @@ def test_the_fingerprint_is_the_hmac_of_its_fixed_label():
     key = b"0123456789abcdef0123456789abcdef"
     expected = hmac.new(key, b"synthdata:key-fingerprint:v1", hashlib.sha256).hexdigest()[:16]
     assert AnonymizationKey(key).fingerprint() == f"hmac-sha256:{expected}"
+
+
+def test_the_key_is_read_from_the_process_environment(monkeypatch):
+    key = "0123456789abcdef0123456789abcdef"
+    monkeypatch.setenv(KEY_ENV, key)
+    assert load_key().fingerprint() == AnonymizationKey(key.encode()).fingerprint()
+
+
+@pytest.mark.parametrize(("kwargs", "valid"), [
+    ({"k": 2}, True), ({"k": 1000}, True), ({"k": 1}, False), ({"k": 1001}, False),
+    ({"rounding": 1000}, True), ({"rounding": 1005}, False),
+])  # fmt: skip
+def test_policy_bounds_are_inclusive(kwargs, valid):
+    if valid:
+        assert DisclosurePolicy(**kwargs)
+    else:
+        with pytest.raises(InputError, match="must be"):
+            DisclosurePolicy(**kwargs)
+
+
+def test_rounded_counts_are_integers():
+    rounded = round_counts(np.array([0.0, 2.0, 3.0, 7.4, -4.0]), 5)
+    assert rounded.dtype == np.int64 and rounded.tolist() == [0, 0, 5, 5, 0]
+
+
+def test_the_tally_accumulates_over_vectors():
+    tally = DisclosureTally()
+    for _ in range(2):
+        vector(np.array([300.0, 12.0, 90.0]), np.array([40, 2, 30]), POLICY, tally)
+    assert (tally.published, tally.suppressed, tally.secondary_suppressed) == (2, 4, 2)

@@ -1,0 +1,55 @@
+"""Schema findings name list elements by index and carry the validator's own words; only strings are scanned."""
+
+from __future__ import annotations
+
+import json
+
+from synthcore.privacy.scan import MAX_PACK_BYTES, _walk, scan_pack_bytes
+from tests.unit.sample.packs import valid_pack_data
+
+
+def test_a_schema_finding_names_a_list_element_by_index():
+    data = valid_pack_data()
+    data["timing"]["hour_of_day"][3] = 7
+    findings = scan_pack_bytes(json.dumps(data).encode(), "p.json").findings
+    assert [(f.path, f.category) for f in findings] == [("$.timing.hour_of_day[3]", "schema")]
+
+
+def test_a_validator_message_is_given_without_its_error_class():
+    data = valid_pack_data()
+    data["messages"]["per_conversation"]["percentiles"]["p50"] = 12.345
+    findings = scan_pack_bytes(json.dumps(data).encode(), "p.json").findings
+    path = "$.messages.per_conversation.percentiles.p50"
+    assert [f.detail[:39] for f in findings if f.path == path] == ["must have at most 3 significant digits "]
+
+
+def test_booleans_and_nulls_are_not_scanned_as_text_or_numbers():
+    assert list(_walk({"a": None, "b": True, "c": 5}, "$")) == [
+        ("$.a", "a", False),
+        ("$.b", "b", False),
+        ("$.c", "c", False),
+        ("$.c", "5", True),
+    ]
+
+
+def test_a_nine_digit_count_is_not_an_ssn_but_the_same_text_is():
+    data = valid_pack_data(123_456_785)
+    assert scan_pack_bytes(json.dumps(data).encode(), "p.json").clean
+    data["window_days"] = "123456785"
+    findings = scan_pack_bytes(json.dumps(data).encode(), "p.json").findings
+    assert ("$.window_days", "ssn_unformatted") in {(f.path, f.category) for f in findings}
+
+
+def test_a_pack_of_exactly_the_size_limit_is_not_a_size_finding():
+    data = json.dumps(valid_pack_data()).encode()
+    exact = data + b" " * (MAX_PACK_BYTES - len(data))
+    assert "size" not in {f.category for f in scan_pack_bytes(exact, "p.json").findings}
+    over = scan_pack_bytes(exact + b" ", "p.json").findings
+    assert [str(f) for f in over] == [f"$: size: {MAX_PACK_BYTES + 1} bytes exceeds {MAX_PACK_BYTES}"]
+
+
+def test_an_empty_object_is_a_schema_finding_not_a_crash():
+    data = valid_pack_data()
+    data["entities"] = {}
+    findings = scan_pack_bytes(json.dumps(data).encode(), "p.json").findings
+    assert {f.category for f in findings} == {"schema"} and len(findings) > 1
