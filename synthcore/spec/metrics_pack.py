@@ -65,10 +65,11 @@ MIME_LABELS: dict[str, tuple[str, ...]] = {media: (*mimes, OTHER) for media, mim
 
 
 def _check_significant(value: float) -> float:
+    # The messages never carry the value: a scan finding built from them must not echo what it found.
     if not math.isfinite(value):
-        raise ValueError(f"must be finite (got {value})")
+        raise ValueError("must be finite")
     if value != 0 and float(f"{value:.{SIGNIFICANT_DIGITS}g}") != value:
-        raise ValueError(f"must have at most {SIGNIFICANT_DIGITS} significant digits (got {value!r})")
+        raise ValueError(f"must have at most {SIGNIFICANT_DIGITS} significant digits")
     return value
 
 

@@ -20,7 +20,7 @@ def test_a_validator_message_is_given_without_its_error_class():
     data["messages"]["per_conversation"]["percentiles"]["p50"] = 12.345
     findings = scan_pack_bytes(json.dumps(data).encode(), "p.json").findings
     path = "$.messages.per_conversation.percentiles.p50"
-    assert [f.detail[:39] for f in findings if f.path == path] == ["must have at most 3 significant digits "]
+    assert [f.detail for f in findings if f.path == path] == ["must have at most 3 significant digits"]
 
 
 def test_booleans_and_nulls_are_not_scanned_as_text_or_numbers():
