@@ -26,6 +26,7 @@ def airflow_db() -> None:
 
 @pytest.fixture
 def target(pg_dsn: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    monkeypatch.setenv("SYNTHDATA_DEADLINE_ALERTS", "off")  # see synthdata_support.run_deadline
     monkeypatch.setenv("AIRFLOW_CONN_SYNTHDATA_TARGET", airflow_connection(pg_dsn))
     monkeypatch.setenv("AIRFLOW_VAR_SYNTHDATA_STORAGE", f"file://{tmp_path}/storage")
     return pg_dsn
