@@ -45,9 +45,7 @@ def render_pack(pack: MetricsPack) -> bytes:
     return (json.dumps(pack.model_dump(mode="json"), indent=2, allow_nan=False) + "\n").encode()
 
 
-def export_pack(
-    conninfo: str, out: Path, key: AnonymizationKey, options: SampleOptions | None = None
-) -> ExportedPack:
+def export_pack(conninfo: str, out: Path, key: AnonymizationKey, options: SampleOptions | None = None) -> ExportedPack:
     """Sample the database at ``conninfo`` with ``key`` and write ``out`` plus its manifest, or nothing at all.
 
     Raises:
