@@ -110,7 +110,7 @@ def _numeric_checks(
     distance = stats.ks_distance if nt.stat == "ks" else stats.total_variation
     name = f"{nt.name}.{nt.stat}"
     ok = _published(nt.expected)
-    n = _effective(total, nt.units)
+    n = _effective(observe_units(con, nt.observed_units) if nt.observed_units else total, nt.units)
     noise = noise_bounds.ks_critical(n) if nt.stat == "ks" else noise_bounds.tv_critical(int(ok.sum()), n)
     compute = partial(distance, observed[ok], nt.expected[ok])
     checks = [judge(name, nt.metric, nt.stat, compute, limit(name, nt.stat, noise), noise=noise)]

@@ -7,6 +7,7 @@ distributions over the published bins only. Percentiles and shares the pack supp
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -54,13 +55,16 @@ def _numeric(
     return NumericTarget(name, metric, edges, counts, quantiles=quantiles, units=float(np.nansum(counts)))
 
 
-def _session_gaps(gaps: TimeHistogram) -> list[NumericTarget]:
-    """The gap histogram split at the session break: gaps within sessions and gaps between them."""
+def _session_gaps(gaps: TimeHistogram, conversations: float) -> list[NumericTarget]:
+    """The gap histogram split at the session break: gaps within sessions and gaps between them.
+
+    Gaps cluster by conversation, so the conversations are the independent units on both sides.
+    """
     edges = np.asarray(gaps.EDGES, dtype=np.float64)
     counts = cells(gaps.counts)
     within = edges < SESSION_BREAK_S
     return [
-        NumericTarget(name, name, edges[keep], counts[keep], units=float(np.nansum(counts[keep])))
+        NumericTarget(name, name, edges[keep], counts[keep], units=conversations, observed_units="conversations")
         for name, keep in (("within_session_gap_s", within), ("between_session_gap_s", ~within))
     ]
 
@@ -86,6 +90,7 @@ def pack_targets(pack: MetricsPack, heavy_min_messages: int = HEAVY_ROOM_MIN_MES
     """Everything a metrics pack says about the shape a dataset should have."""
     not_checked: dict[str, str] = {}
     m, t, r, u, a = pack.messages, pack.timing, pack.read_receipts, pack.users, pack.attachments
+    conversations = float(np.nansum(cells(t.sessions_per_conversation.counts)))  # with a message in the window
     numeric = [
         _numeric(
             "messages_per_conversation",
@@ -98,8 +103,12 @@ def pack_targets(pack: MetricsPack, heavy_min_messages: int = HEAVY_ROOM_MIN_MES
         _numeric(
             "content_length", "content_length", m.content_length.histogram, m.content_length.percentiles, not_checked
         ),
-        _numeric("inter_arrival_s", "inter_arrival_s", t.interarrival, None, not_checked),
-        *_session_gaps(t.interarrival),
+        replace(
+            _numeric("inter_arrival_s", "inter_arrival_s", t.interarrival, None, not_checked),
+            units=conversations,
+            observed_units="conversations",
+        ),
+        *_session_gaps(t.interarrival, conversations),
         _numeric(
             "sessions_per_conversation", "sessions_per_conversation", t.sessions_per_conversation, None, not_checked
         ),
@@ -131,13 +140,14 @@ def pack_targets(pack: MetricsPack, heavy_min_messages: int = HEAVY_ROOM_MIN_MES
     categories = []
     for name, shares in raw.items():
         expected = {k: np.nan if v is None else float(v) for k, v in shares.items()}
-        by_session = name in ("hour_of_day", "day_of_week")
         categories.append(
             CategoryTarget(
                 name,
                 name,
                 expected,
-                units=pack_sessions if by_session else float(np.nansum(list(expected.values()))),
+                units={"hour_of_day": pack_sessions, "day_of_week": conversations}.get(
+                    name, float(np.nansum(list(expected.values())))
+                ),
                 observed_units={"hour_of_day": "sessions", "day_of_week": "conversation_days"}.get(name),
             )
         )

@@ -237,7 +237,8 @@ def simulated_targets(spec: DistributionSpec, counts: Counts) -> list[NumericTar
         for shape in shapes:
             values = values_of(shape)
             masses += bin_masses(values, np.ones(values.size), [*lower, np.inf])
-        out.append(NumericTarget(name, name, lower, masses, units=float(masses.sum())))
+        clustered = "conversations" if name != "messages_per_user" else None  # gaps and spans: per conversation
+        out.append(NumericTarget(name, name, lower, masses, units=float(masses.sum()), observed_units=clustered))
     return out
 
 
@@ -268,7 +269,7 @@ def session_targets(spec: DistributionSpec, counts: Counts) -> list[NumericTarge
     single = float((size_class < 0).sum())  # one message: one session
     below_sessions += single * (edges > 1)
     return [
-        NumericTarget("within_session_gap_s", "within_session_gap_s", fine, within),
+        NumericTarget("within_session_gap_s", "within_session_gap_s", fine, within, observed_units="conversations"),
         NumericTarget(
             "sessions_per_conversation",
             "sessions_per_conversation",

@@ -33,6 +33,9 @@ class NumericTarget:
     quantiles: dict[float, float] = field(default_factory=dict)
     units: float | None = None
     """Units behind ``expected`` (pack counts, simulated values): two-sample noise; None for a closed form."""
+    observed_units: str | None = None
+    """Observed independent units (``observe.UNITS_SQL``) when not the values themselves: gaps cluster by
+    conversation (a conversation's gaps come from one size class and one session rhythm)."""
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,8 @@ def session_times(rng: np.random.Generator, counts: np.ndarray, sessions: Sessio
     Each conversation's gaps come from its size class. Gaps above ``break_s`` separate sessions and are spent in
     operational time, so session starts follow the hour × weekday profile; gaps inside a session are real time.
     A conversation starts at a uniform operational time that leaves room for its lifetime; one whose sessions
-    would not fit in the window has its between-session gaps shrunk to fit.
+    would not fit in the window has its between-session gaps shrunk to fit (and its time inside sessions, beyond
+    half the window: a giant room of a small band).
     """
     total = int(counts.sum())
     starts = np.cumsum(counts) - counts
@@ -68,7 +69,12 @@ def session_times(rng: np.random.Generator, counts: np.ndarray, sessions: Sessio
     between = gaps > sessions.break_s
     within_us = np.where(between, 0.0, gaps * US_PER_S)
     step = np.where(between, gaps / window_s, 0.0)  # operational time between session starts
-    room = np.maximum(1.0 - np.bincount(conv_of, within_us, counts.size) / US_PER_S / window_s, 0.0) * _FIT
+    # time inside sessions takes at most half the window (a giant room of a small band is squeezed), gaps between
+    # sessions at most the rest
+    within_share = np.bincount(conv_of, within_us, counts.size) / US_PER_S / window_s
+    squeeze = np.minimum(1.0, 0.5 * _FIT / np.maximum(within_share, 1e-300))
+    within_us *= squeeze[conv_of]
+    room = _FIT - within_share * squeeze
     span = np.bincount(conv_of, step, counts.size)
     shrink = np.where(span > room, room / np.maximum(span, 1e-300), 1.0)
     step *= shrink[conv_of]
