@@ -14,18 +14,22 @@ def test_pipeline_runs_every_stage_and_tears_down(tmp_path, pg_dsn):
         "sample",
         "scan",
         "calibrate",
-        "generate",
-        "load",
+        "generate + load (overlapped)",
         "verify",
         "warm",
+        "fidelity",
         "baseline (before indexes)",
         "phase-2 indexes + baseline (after)",
-        "fidelity",
+        "compare",
         "teardown",
     ]
-    assert summary.verdicts["integrity"] == "all checks passed"
-    assert summary.verdicts["fidelity vs pack"].startswith("GO"), summary.verdicts
-    assert (tmp_path / "baseline-comparison.md").read_text().count("messages_conversationId_createdAt_idx") >= 4
+    assert summary.verdicts["integrity"] == "all 28 checks passed"
+    assert summary.verdicts["fidelity vs pack"] == "GO" and summary.verdicts["phase-2 indexes"].startswith("GO")
+    reports = tmp_path / "reports"
+    assert (reports / "baseline-comparison.md").read_text().count("messages_conversationId_createdAt_idx") >= 4
+    assert json.loads((reports / "integrity-report.json").read_text())["checks"]
+    run_report = json.loads((tmp_path / "run-report.json").read_text())
+    assert run_report["compare"]["verdict"] == "GO" and run_report["sample"]["pack_sha256"]
     assert json.loads((tmp_path / "calibrated-spec.json").read_text())["spec_version"] == 1
     assert (tmp_path / "summary.md").read_text().startswith("# synthdata pipeline run")
     with psycopg.connect(pg_dsn) as conn:
