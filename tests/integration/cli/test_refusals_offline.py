@@ -83,7 +83,12 @@ CASES = [
     _spec_case(
         "generate-spec-window-before-1970", "time.window_end", "0001-01-01T00:00:00Z", "the window must lie between"
     ),
-    _spec_case("generate-spec-absurd-alpha", "messages.per_conversation.alpha", 1e6, "messages.per_conversation.alpha"),
+    _spec_case(
+        "generate-spec-absurd-alpha",
+        "messages.per_conversation.alpha",
+        1e6,
+        "messages.per_conversation.power_law.alpha",
+    ),
     _spec_case(
         "generate-spec-unbounded-username",
         "users.username_length",

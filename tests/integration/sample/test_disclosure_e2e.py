@@ -16,7 +16,7 @@ import pytest
 
 from synthcore.errors import InputError, PrivacyViolation
 from synthcore.sample import DisclosurePolicy, SampleOptions, export_pack, publish, sample_shape
-from synthcore.sample.keyed_ids import KEY_ENV, AnonymizationKey
+from synthcore.sample.keyed_ids import AnonymizationKey
 from synthcore.sample.publish import OPERATOR_ENV
 from synthcore.spec.metrics_pack import MetricsPack
 from tests.integration.sample.boundary_db import BURSTINESS_USERS, CELLS, WINDOW_END, seed_boundaries
@@ -44,7 +44,6 @@ def packs(production: str) -> dict[int, MetricsPack]:
 
 @pytest.fixture
 def keyed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(KEY_ENV, SECRET)
     monkeypatch.setenv(OPERATOR_ENV, "svc-sampler")
 
 
@@ -94,7 +93,7 @@ def test_scan_before_write_refuses_a_pack_made_dirty_after_assembly(
 
     monkeypatch.setattr(publish, "render_pack", dirty)
     with pytest.raises(PrivacyViolation, match=r"\$\.owner: email") as caught:
-        export_pack(production, tmp_path / "metrics.json", SampleOptions(window_end=WINDOW_END))
+        export_pack(production, tmp_path / "metrics.json", KEY, SampleOptions(window_end=WINDOW_END))
     assert "jane.doe" not in str(caught.value)
     assert list(tmp_path.iterdir()) == []
 
@@ -111,7 +110,7 @@ def test_the_manifest_is_scanned_before_anything_is_written(
 
     monkeypatch.setattr(publish, "build_manifest", dirty)
     with pytest.raises(PrivacyViolation, match=r"(?s)metrics_mapping\.json: .*\$\.provenance\.host: email"):
-        export_pack(production, tmp_path / "metrics.json", SampleOptions(window_end=WINDOW_END))
+        export_pack(production, tmp_path / "metrics.json", KEY, SampleOptions(window_end=WINDOW_END))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -121,7 +120,7 @@ def test_an_operator_that_is_not_an_account_name_is_refused(
 ) -> None:
     monkeypatch.setenv(OPERATOR_ENV, operator)
     with pytest.raises(InputError, match=rf"operator name \({OPERATOR_ENV} or the OS user\) must be a plain") as caught:
-        export_pack(production, tmp_path / "metrics.json", SampleOptions(window_end=WINDOW_END))
+        export_pack(production, tmp_path / "metrics.json", KEY, SampleOptions(window_end=WINDOW_END))
     assert operator not in str(caught.value)
     assert list(tmp_path.iterdir()) == []
 
