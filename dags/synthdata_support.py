@@ -23,6 +23,7 @@ from airflow.sdk import Asset, ObjectStoragePath, Param
 from airflow.sdk.definitions.retry_policy import ExceptionRetryPolicy, RetryAction, RetryRule
 
 from synthcore import errors
+from synthcore.spec.bands import Band
 
 log = logging.getLogger("synthdata")
 
@@ -31,7 +32,7 @@ LOAD_POOL = "pg_load"
 APPROVED_PACK = Asset(name="synthdata_approved_metrics_pack", uri="synthdata://metrics-pack/approved")
 """Emitted by prod_shape_extraction's upload; its event extra holds ``pack_uri`` and ``pack_sha256``."""
 
-BANDS = ["ci", "dev", "staging", "perf"]  # synthcore.spec.bands.Band; a DAG test asserts they agree
+BANDS = [band.value for band in Band]
 TARGET_CONN_ID = "synthdata_target"
 PROD_CONN_ID = "synthdata_prod"
 AWS_CONN_ID = "aws_default"

@@ -121,7 +121,8 @@ def _as_server_user(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on loopback."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -144,7 +145,7 @@ def running_server(settings: dict[str, str] | None = None) -> Iterator[PgServer]
     bindir = find_bindir()
     root = Path(tempfile.mkdtemp(prefix=os.environ.get("SYNTHDATA_PG_PREFIX", "synthdata-pg-")))
     options = {**SERVER_SETTINGS, **(settings or {})}
-    server = PgServer(bindir, root, _free_port(), " ".join(f"-c {k}={v}" for k, v in options.items()))
+    server = PgServer(bindir, root, free_port(), " ".join(f"-c {k}={v}" for k, v in options.items()))
     server.socket_dir.mkdir()
     if os.geteuid() == 0:
         pw = pwd.getpwnam("postgres")

@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from tests.s3server import free_port
+from synthcore.pgserver import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 USERS = {"privacy-officer": "admin", "engineer": "admin"}

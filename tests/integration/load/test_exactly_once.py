@@ -18,7 +18,7 @@ from conftest import CHUNKS, SCHEMA, Dataset
 from synthcore.errors import InputError
 from synthcore.load import load_dataset
 from synthcore.load.faults import FAULT_ENV, InjectedFault
-from synthcore.pgserver import _as_server_user, running_server
+from synthcore.pgserver import running_server
 from synthcore.spec.tables import TABLES
 
 SYNTHCORE = str(Path(sys.executable).with_name("synthcore"))
@@ -149,9 +149,8 @@ def test_postgres_restart_mid_load_then_rerun_is_exact(dataset: Dataset, tmp_pat
         proc = subprocess.Popen(_loader(dsn, dataset.path, tmp_path), stderr=subprocess.PIPE)
         _wait_for(dsn, WAITING_LOADERS, 1)
         assert _ledger(dsn).get((FAULT_TABLE, FAULT_CHUNK)) is None  # claimed, but not committed
-        data, log = server.root / "data", server.root / "server.log"
-        pg_ctl = [str(server.bindir / "pg_ctl"), "restart", "-D", str(data), "-l", str(log), "-m", "fast", "-w"]
-        subprocess.run(_as_server_user(pg_ctl), capture_output=True, check=True)
+        server.stop("fast")  # a restart: the loader's connections die mid-COPY
+        server.start()
         blocker.close()  # its server process is gone
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 1 and b"messages failed for chunk 1" in err, err.decode()
