@@ -16,7 +16,24 @@ declare -A GLOBS=(
   [disclosure]="synthcore.sample.disclosure.* synthcore.sample.noise.* synthcore.sample.keyed_ids.*"
   [ledger]="synthcore.load.ledger.* synthcore.load.loader.x__copy_chunk* synthcore.load.loader.x_finalize_load*"
 )
-LEDGER_TESTS="tests/integration/load/test_exactly_once.py tests/integration/load/test_loader.py"
+# The ledger scope's own [mutmut] configuration, written into its scratch copy: only the two load modules are
+# mutated (no trampolines elsewhere) and only the PostgreSQL tests that run a chunk transaction are selected, so the
+# statistics pass is one run of these tests (about a minute) and each mutant runs the few of them that call it.
+LEDGER_CFG="[mutmut]
+source_paths = synthcore
+only_mutate =
+    synthcore/load/ledger.py
+    synthcore/load/loader.py
+also_copy =
+    specs
+pytest_add_cli_args = -x
+pytest_add_cli_args_test_selection =
+    tests/integration/load/test_exactly_once.py
+    tests/integration/load/test_loader.py::test_load_gives_exact_counts_and_the_schema_sql_end_state
+    tests/integration/load/test_loader.py::test_rerun_skips_every_committed_chunk
+    tests/integration/load/test_loader.py::test_mapped_chunk_loads_then_finalize
+    tests/integration/load/test_loader.py::test_lost_connection_mid_load_is_transient_and_the_retry_is_exact
+"
 scopes=("$@")
 [ ${#scopes[@]} -eq 0 ] && scopes=(gate privacy disclosure ledger)
 unit=() ledger=()
@@ -51,6 +68,7 @@ if [ ${#ledger[@]} -gt 0 ]; then
   rm -rf mutants-ledger && mkdir -p mutants-ledger/src
   git ls-files -z | tar --null -T - -cf - | tar -xf - -C mutants-ledger/src  # the working tree's tracked files
   cd mutants-ledger/src
-  for t in $LEDGER_TESTS; do sed -i "s|^pytest_add_cli_args_test_selection =|&\n    $t|" setup.cfg; done
-  run "${ledger[@]}"
+  printf '%s' "$LEDGER_CFG" >setup.cfg
+  # the loaders the tests start as subprocesses import the mutated package too (and inherit MUTANT_UNDER_TEST)
+  PYTHONPATH="$PWD/mutants" run "${ledger[@]}"
 fi

@@ -85,7 +85,7 @@ def _copy_chunk(conninfo: str, schema: str, path: Path, table: str, chunk: int, 
     return _ChunkOutcome(table, chunk, rows, size, seconds, skipped=False)
 
 
-def finalize_load(conn: psycopg.Connection, schema: str, chunks: int, *, conninfo: str, parallel: int = 2) -> float:
+def finalize_load(conn: psycopg.Connection, schema: str, chunks: int, *, conninfo: str, parallel: int) -> float:
     """Add keys and foreign keys once every chunk of every table is in the ledger; idempotent and resumable.
 
     One finalizer at a time (a session lock); keys and foreign-key validations of different tables run concurrently

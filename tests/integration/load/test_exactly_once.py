@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -26,6 +27,7 @@ FAULT_TABLE, FAULT_CHUNK = "messages", 1
 WAITING_LOADERS = (
     "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'synthcore-load' AND wait_event_type = 'Lock'"
 )
+WAITING_FINALIZERS = WAITING_LOADERS + " AND wait_event = 'advisory'"
 
 
 def _loader(dsn: str, data: Path, runs: Path, *, parallel: int = 1) -> list[str]:
@@ -138,6 +140,25 @@ def test_two_loaders_at_once_share_the_chunks_through_the_ledger(pg_dsn: str, da
         assert not loaded[0] & loaded[1], table  # no chunk copied twice
         assert loaded[0] | loaded[1] == set(range(1, CHUNKS)), table
     assert sum(r["finalized"] for r in receipts) == 2  # the second finalizer finds the work done
+
+
+def test_a_finalizer_waits_for_the_one_already_finalizing_its_schema(
+    pg_dsn: str, dataset: Dataset, runs_dir: Path
+) -> None:
+    """The finalize lock is per schema: while another session holds this schema's, the load copies, then waits."""
+    key = f"synthcore-finalize:{SCHEMA}"
+    with psycopg.connect(pg_dsn, autocommit=True) as holder, ThreadPoolExecutor(1) as pool:
+        holder.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
+        load = pool.submit(load_dataset, pg_dsn, dataset.path, schema=SCHEMA, runs_dir=runs_dir)
+        deadline = time.monotonic() + 60
+        while not load.done() and holder.execute(WAITING_FINALIZERS).fetchone()[0] == 0:
+            assert time.monotonic() < deadline, "the load neither finished nor waited for the finalize lock"
+            time.sleep(0.02)
+        assert not load.done(), "finalized while another session held the schema's finalize lock"
+        assert len(_ledger(pg_dsn)) == len(TABLES) * CHUNKS  # every chunk copied, only the keys wait
+        holder.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+        assert load.result(timeout=120).finalized
+    assert _counts(pg_dsn) == _expected(dataset)
 
 
 def test_postgres_restart_mid_load_then_rerun_is_exact(dataset: Dataset, tmp_path: Path) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from synthcore.privacy.scan import MAX_PACK_BYTES, _walk, scan_pack_bytes
+import pytest
+
+from synthcore.privacy.scan import MAX_NESTING, MAX_PACK_BYTES, _walk, scan_pack_bytes
 from tests.unit.sample.packs import valid_pack_data
 
 
@@ -53,3 +56,21 @@ def test_an_empty_object_is_a_schema_finding_not_a_crash():
     data["entities"] = {}
     findings = scan_pack_bytes(json.dumps(data).encode(), "p.json").findings
     assert {f.category for f in findings} == {"schema"} and len(findings) > 1
+
+
+def _nested(kind: str, depth: int) -> Any:
+    """``depth`` containers of ``kind`` ("list" or "object"), each holding the next, the innermost empty."""
+    node: Any = [] if kind == "list" else {}
+    for _ in range(depth - 1):
+        node = [node] if kind == "list" else {"a": node}
+    return node
+
+
+@pytest.mark.parametrize("kind", ["list", "object"])
+def test_nesting_counts_one_level_per_container_and_the_limit_itself_passes(kind):
+    def nesting(depth: int) -> list[str]:
+        findings = scan_pack_bytes(json.dumps(_nested(kind, depth)).encode(), "p.json").findings
+        return [f.detail for f in findings if "nesting" in f.detail]
+
+    assert nesting(MAX_NESTING) == []
+    assert nesting(MAX_NESTING + 1) == [f"nesting depth {MAX_NESTING + 1} exceeds {MAX_NESTING}"]
