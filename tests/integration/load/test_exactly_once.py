@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -16,9 +17,12 @@ import psycopg
 import pytest
 from conftest import CHUNKS, SCHEMA, Dataset
 
-from synthcore.errors import InputError
+from synthcore.errors import InputError, LoadError, TransientLoadError
 from synthcore.load import load_dataset
 from synthcore.load.faults import FAULT_ENV, InjectedFault
+from synthcore.load.loader import APPLICATION_NAME, finalize_load
+from synthcore.load.schema import FINALIZE_APPLICATION
+from synthcore.pg import connect
 from synthcore.pgserver import running_server
 from synthcore.spec.tables import TABLES
 
@@ -44,6 +48,11 @@ def _ledger(dsn: str) -> dict[tuple[str, int], int]:
     with psycopg.connect(dsn) as conn:
         rows = conn.execute(f'SELECT "table", chunk, rows FROM {SCHEMA}._synthcore_ledger').fetchall()
     return {(t, c): r for t, c, r in rows}
+
+
+def _state_finalized(dsn: str) -> bool:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(f'SELECT "finalizedAt" IS NOT NULL FROM {SCHEMA}._synthcore_state').fetchone()[0]
 
 
 def _expected(dataset: Dataset) -> dict[str, int]:
@@ -158,6 +167,51 @@ def test_a_finalizer_waits_for_the_one_already_finalizing_its_schema(
         assert len(_ledger(pg_dsn)) == len(TABLES) * CHUNKS  # every chunk copied, only the keys wait
         holder.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
         assert load.result(timeout=120).finalized
+    assert _counts(pg_dsn) == _expected(dataset)
+
+
+def test_finalize_refuses_and_names_the_missing_chunks_of_a_table_with_none(
+    pg_dsn: str, dataset: Dataset, runs_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first chunk fails, so the ledger is empty; finalize names the first 20 missing (table, chunk) pairs."""
+    monkeypatch.setenv(FAULT_ENV, f"chunk-copied:{TABLES[0]}:0:fail")
+    with pytest.raises(InjectedFault):
+        load_dataset(pg_dsn, dataset.path, schema=SCHEMA, runs_dir=runs_dir)
+    assert _ledger(pg_dsn) == {}
+    chunks = CHUNKS + 1  # 4 chunks of 6 tables: more missing pairs than the message names
+    missing = ", ".join(f"{t}[{c}]" for t in TABLES for c in range(chunks))
+    named = ", ".join(missing.split(", ")[:20])
+    refused = pytest.raises(LoadError, match=re.escape(f"chunks not loaded yet: {named}") + "$")
+    with connect(pg_dsn, application_name=APPLICATION_NAME) as conn, refused:
+        finalize_load(conn, SCHEMA, chunks, conninfo=pg_dsn, parallel=2)
+
+
+def test_lost_connection_mid_finalize_is_transient_and_the_retry_resumes(
+    pg_dsn: str, dataset: Dataset, runs_dir: Path
+) -> None:
+    for chunk in range(CHUNKS):
+        load_dataset(pg_dsn, dataset.path, schema=SCHEMA, chunk=chunk, runs_dir=runs_dir)
+    waiting = (
+        f"SELECT pid FROM pg_stat_activity WHERE application_name = '{FINALIZE_APPLICATION}'"
+        " AND wait_event_type = 'Lock'"
+    )
+    with psycopg.connect(pg_dsn) as blocker, psycopg.connect(pg_dsn, autocommit=True) as admin:
+        blocker.execute(f"LOCK TABLE {SCHEMA}.messages IN ACCESS SHARE MODE")  # the messages key build waits here
+        with ThreadPoolExecutor(1) as pool:
+            finalize = pool.submit(
+                load_dataset, pg_dsn, dataset.path, schema=SCHEMA, finalize_only=True, runs_dir=runs_dir
+            )
+            deadline = time.monotonic() + 60
+            while not (pids := admin.execute(waiting).fetchall()):
+                assert time.monotonic() < deadline and not finalize.done(), "finalize never waited on messages"
+                time.sleep(0.02)
+            admin.execute("SELECT pg_terminate_backend(%s)", [pids[0][0]])
+            with pytest.raises(TransientLoadError, match=rf"^finalize of '{SCHEMA}' failed \(a retry resumes\): "):
+                finalize.result(timeout=120)
+        blocker.rollback()
+    assert not _state_finalized(pg_dsn)
+    again = load_dataset(pg_dsn, dataset.path, schema=SCHEMA, finalize_only=True, runs_dir=runs_dir)
+    assert again.finalized and _state_finalized(pg_dsn)
     assert _counts(pg_dsn) == _expected(dataset)
 
 
