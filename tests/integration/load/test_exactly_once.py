@@ -50,9 +50,10 @@ def _ledger(dsn: str) -> dict[tuple[str, int], int]:
     return {(t, c): r for t, c, r in rows}
 
 
-def _state_finalized(dsn: str) -> bool:
+def _finalize_seconds(dsn: str) -> float | None:
+    """The state row's record of the finalize step: None until it has committed."""
     with psycopg.connect(dsn) as conn:
-        return conn.execute(f'SELECT "finalizedAt" IS NOT NULL FROM {SCHEMA}._synthcore_state').fetchone()[0]
+        return conn.execute(f'SELECT "finalizeSeconds" FROM {SCHEMA}._synthcore_state').fetchone()[0]
 
 
 def _expected(dataset: Dataset) -> dict[str, int]:
@@ -209,10 +210,25 @@ def test_lost_connection_mid_finalize_is_transient_and_the_retry_resumes(
             with pytest.raises(TransientLoadError, match=rf"^finalize of '{SCHEMA}' failed \(a retry resumes\): "):
                 finalize.result(timeout=120)
         blocker.rollback()
-    assert not _state_finalized(pg_dsn)
+    assert _finalize_seconds(pg_dsn) is None
     again = load_dataset(pg_dsn, dataset.path, schema=SCHEMA, finalize_only=True, runs_dir=runs_dir)
-    assert again.finalized and _state_finalized(pg_dsn)
+    recorded = _finalize_seconds(pg_dsn)
+    assert again.finalized and recorded is not None and 0 < recorded <= again.seconds
+    assert again.finalize_seconds == round(recorded, 3)
     assert _counts(pg_dsn) == _expected(dataset)
+
+
+def test_finalize_of_data_with_a_duplicate_key_fails_for_good_and_is_not_recorded(
+    pg_dsn: str, dataset: Dataset, runs_dir: Path
+) -> None:
+    for chunk in range(CHUNKS):
+        load_dataset(pg_dsn, dataset.path, schema=SCHEMA, chunk=chunk, runs_dir=runs_dir)
+    with psycopg.connect(pg_dsn) as conn:
+        conn.execute(f"INSERT INTO {SCHEMA}.users SELECT * FROM {SCHEMA}.users LIMIT 1")
+    with pytest.raises(LoadError, match=rf"^finalize of '{SCHEMA}' failed: could not create unique index") as failed:
+        load_dataset(pg_dsn, dataset.path, schema=SCHEMA, finalize_only=True, runs_dir=runs_dir)
+    assert not isinstance(failed.value, TransientLoadError)
+    assert _finalize_seconds(pg_dsn) is None
 
 
 def test_postgres_restart_mid_load_then_rerun_is_exact(dataset: Dataset, tmp_path: Path) -> None:

@@ -1,0 +1,29 @@
+"""Decodings at their exact edges: what counts as text, how deep encodings are unwrapped, which runs are tried."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from synthcore.privacy.decoders import decoded_variants
+
+
+def _base64_decodings(data: bytes) -> list[str]:
+    return [v for how, v in decoded_variants(base64.b64encode(data).decode()) if how == "plain+base64"]
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        (b"abcdefghi\x01", True),  # 9 of 10 characters printable: the threshold itself is text
+        (b"abcdefgh\x01\x02", False),  # 8 of 10
+        (b"a\x01\x02\x03\x04\x05\x06\x07\x08\t", False),  # 1 of 10
+    ],
+)
+def test_a_decoding_is_text_when_nine_tenths_of_it_is_printable(data, text):
+    assert _base64_decodings(data) == ([data.decode()] if text else [])
+
+
+def test_a_run_that_decodes_to_nothing_is_not_a_variant():
+    assert list(decoded_variants("--------")) == [("plain", "--------")]
