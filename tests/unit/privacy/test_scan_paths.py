@@ -74,3 +74,8 @@ def test_nesting_counts_one_level_per_container_and_the_limit_itself_passes(kind
 
     assert nesting(MAX_NESTING) == []
     assert nesting(MAX_NESTING + 1) == [f"nesting depth {MAX_NESTING + 1} exceeds {MAX_NESTING}"]
+
+
+def test_bytes_that_are_not_utf8_are_one_encoding_finding_at_the_root():
+    findings = scan_pack_bytes(b'\xff\xfe{"a": 1}', "p.json").findings
+    assert [str(f) for f in findings if f.category == "encoding"] == ["$: encoding: not valid UTF-8"]
