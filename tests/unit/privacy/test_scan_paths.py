@@ -79,3 +79,9 @@ def test_nesting_counts_one_level_per_container_and_the_limit_itself_passes(kind
 def test_bytes_that_are_not_utf8_are_one_encoding_finding_at_the_root():
     findings = scan_pack_bytes(b'\xff\xfe{"a": 1}', "p.json").findings
     assert [str(f) for f in findings if f.category == "encoding"] == ["$: encoding: not valid UTF-8"]
+
+
+def test_an_unparsable_pack_is_a_schema_finding_at_the_root_and_its_text_is_still_scanned_there():
+    findings = scan_pack_bytes(b'{"x": "jane.doe@example.com"', "p.json").findings
+    assert [(f.path, f.category) for f in findings] == [("$", "schema"), ("$", "email")]
+    assert findings[0].detail.startswith("not valid JSON: ")
