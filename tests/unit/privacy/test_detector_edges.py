@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from synthcore.errors import PrivacyViolation, SpecError
-from synthcore.privacy.detectors import _ssn_plausible, iban_valid, luhn_valid, shannon_entropy
+from synthcore.privacy.detectors import _ssn_plausible, detect, iban_valid, luhn_valid, shannon_entropy
 from synthcore.privacy.scan import Finding, ScanResult, require_clean, scan_pack_file
 
 
@@ -79,3 +79,38 @@ def test_require_clean_puts_every_finding_on_its_own_line():
     assert str(caught.value) == (
         "p.json: 2 finding(s); the pack must not leave:\n  $.a: email: ja…(3 chars)\n  $.b: phone: +4…(9 chars)"
     )
+
+
+ENTROPY_3_5 = "ABCDabcd" * 2 + "0123" * 4  # 8 characters twice and 4 four times in 32: exactly 3.5 bits
+
+
+@pytest.mark.parametrize(
+    ("category", "text", "found"),
+    [
+        ("payment_card", "4222222222222", True),  # 13 digits, the shortest card
+        ("payment_card", "4000000000000000006", True),  # 19 digits, the longest
+        ("payment_card", "4111111111111111", True),  # two distinct digits are enough
+        ("payment_card", "0000000000000", False),  # passes Luhn, but one repeated digit
+        ("phone", "+1234567", False),  # 7 digits
+        ("phone", "+12345678", True),  # 8 digits, the fewest
+        ("phone", "001234567890123", True),  # 15 digits with the 00 prefix, the most
+        ("phone", "0012345678901234", False),  # 16
+        ("hex_token", "1234567890123456789", False),  # 19 digits are a number
+        ("hex_token", "12345678901234567890", True),  # 20 digits are a token
+        ("base64_token", ENTROPY_3_5, True),  # the entropy threshold itself
+        ("base64_token", ENTROPY_3_5[:-1] + "0", False),  # just below it
+        ("base64_token", "ABCDEFGHIJKLMNOPabcdefghijklmnop", False),  # no digit
+        ("base64_token", "abcdefghijklmnop0123456789", False),  # one case only
+        ("base64_token", "ABCDEFGHIJKLMNOP0123456789", False),
+        ("ip_address", "::", False),  # colons only: the unspecified address is not personal
+    ],
+)
+def test_detectors_at_their_exact_edges(category, text, found):
+    assert (category in {d.category for d in detect(text)}) is found
+
+
+@pytest.mark.parametrize("text", ["a :: b 2001:db8::1", "999.1.1.1 203.0.113.42"])
+def test_a_rejected_ip_candidate_does_not_hide_the_next_one(text):
+    assert [(d.category, d.hint) for d in detect(text) if d.category == "ip_address"] == [
+        ("ip_address", f"20…({len(text.split()[-1])} chars)")
+    ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -85,3 +87,21 @@ def test_an_unparsable_pack_is_a_schema_finding_at_the_root_and_its_text_is_stil
     findings = scan_pack_bytes(b'{"x": "jane.doe@example.com"', "p.json").findings
     assert [(f.path, f.category) for f in findings] == [("$", "schema"), ("$", "email")]
     assert findings[0].detail.startswith("not valid JSON: ")
+
+
+def test_a_finding_names_the_decoding_it_was_found_after_once_per_category_and_hint():
+    email = "jane.doe@example.com"
+    data = {
+        "a": email,
+        "b": base64.b64encode(email.encode()).decode(),
+        "c": quote(email, safe=""),
+        "d": f"{email} {email}",
+    }
+    findings = scan_pack_bytes(json.dumps(data).encode(), "p.json").findings
+    assert [str(f) for f in findings if f.category != "schema"] == [
+        "$.a: email: ja…(20 chars)",
+        "$.b: base64_token: am…(28 chars)",
+        "$.b: email: ja…(20 chars) (after base64)",
+        "$.c: email: ja…(20 chars) (after url)",
+        "$.d: email: ja…(20 chars)",
+    ]
