@@ -14,17 +14,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
+import pyarrow.parquet as pq
 import pytest
 from conftest import CHUNKS, SCHEMA, Dataset
 
 from synthcore.errors import InputError, LoadError, TransientLoadError
 from synthcore.load import load_dataset
 from synthcore.load.faults import FAULT_ENV, InjectedFault
-from synthcore.load.loader import APPLICATION_NAME, finalize_load
+from synthcore.load.loader import APPLICATION_NAME, _copy_chunk, finalize_load
 from synthcore.load.schema import FINALIZE_APPLICATION
 from synthcore.pg import connect
 from synthcore.pgserver import running_server
-from synthcore.spec.tables import TABLES
+from synthcore.spec.tables import TABLES, chunk_file
 
 SYNTHCORE = str(Path(sys.executable).with_name("synthcore"))
 FAULT_TABLE, FAULT_CHUNK = "messages", 1
@@ -76,8 +77,10 @@ def _wait_for(dsn: str, query: str, at_least: int) -> None:
 
 def test_each_chunk_commits_in_the_transaction_of_its_ledger_row(pg_dsn: str, dataset: Dataset, runs_dir: Path):
     """PostgreSQL's own record: every row of a table was written by the transaction that wrote a ledger row."""
-    load_dataset(pg_dsn, dataset.path, schema=SCHEMA, parallel=2, runs_dir=runs_dir)
+    receipt = load_dataset(pg_dsn, dataset.path, schema=SCHEMA, parallel=2, runs_dir=runs_dir)
     with psycopg.connect(pg_dsn) as conn:
+        seconds = [s for (s,) in conn.execute(f"SELECT seconds FROM {SCHEMA}._synthcore_ledger").fetchall()]
+        assert len(seconds) == len(TABLES) * CHUNKS and all(0 < s <= receipt.seconds for s in seconds)
         for table in TABLES:
             ledger_xids = conn.execute(
                 f'SELECT xmin::text, rows FROM {SCHEMA}._synthcore_ledger WHERE "table" = %s', [table]
@@ -85,6 +88,18 @@ def test_each_chunk_commits_in_the_transaction_of_its_ledger_row(pg_dsn: str, da
             data_xids = conn.execute(f'SELECT DISTINCT xmin::text FROM {SCHEMA}."{table}"').fetchall()
             assert len(ledger_xids) == CHUNKS
             assert {x for (x,) in data_xids} == {x for x, rows in ledger_xids if rows > 0}, table
+
+
+def test_a_chunk_whose_row_count_disagrees_with_its_report_is_rolled_back(
+    pg_dsn: str, dataset: Dataset, runs_dir: Path
+) -> None:
+    load_dataset(pg_dsn, dataset.path, schema=SCHEMA, chunk=0, runs_dir=runs_dir)  # the schema and its ledger
+    before = _counts(pg_dsn)
+    path = chunk_file(dataset.path, "users", 1)
+    rows = pq.ParquetFile(path).metadata.num_rows
+    with pytest.raises(LoadError, match=rf"^users chunk 1: copied {rows} rows but the chunk report says {rows + 1}$"):
+        _copy_chunk(pg_dsn, SCHEMA, path, "users", 1, rows + 1)
+    assert ("users", 1) not in _ledger(pg_dsn) and _counts(pg_dsn) == before
 
 
 @pytest.mark.parametrize("point", ["chunk-copied", "chunk-committed"])
