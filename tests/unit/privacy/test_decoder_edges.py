@@ -27,3 +27,21 @@ def test_a_decoding_is_text_when_nine_tenths_of_it_is_printable(data, text):
 
 def test_a_run_that_decodes_to_nothing_is_not_a_variant():
     assert list(decoded_variants("--------")) == [("plain", "--------")]
+
+
+@pytest.mark.parametrize("email", [b"jane.doe@example.com", b"jane.doe@example.co.uk"])  # 27 and 30 characters
+def test_base64_without_its_padding_is_decoded(email):
+    unpadded = base64.b64encode(email).decode().rstrip("=")
+    assert [v for how, v in decoded_variants(unpadded) if how == "plain+base64"] == [email.decode()]
+
+
+def test_url_safe_base64_that_standard_base64_refuses_is_decoded():
+    text = base64.urlsafe_b64encode(b"jane>doe@example.com??").decode()
+    assert "_" in text  # without its "_", 29 characters: standard base64 raises
+    assert [v for how, v in decoded_variants(text) if how == "plain+base64"] == ["jane>doe@example.com??"]
+
+
+def test_every_base64_run_of_a_text_is_decoded():
+    emails = ["jane.doe@example.com", "john.roe@example.org"]
+    text = " ".join(base64.b64encode(e.encode()).decode() for e in emails)
+    assert [v for how, v in decoded_variants(text) if how == "plain+base64"] == emails
