@@ -45,3 +45,19 @@ def test_every_base64_run_of_a_text_is_decoded():
     emails = ["jane.doe@example.com", "john.roe@example.org"]
     text = " ".join(base64.b64encode(e.encode()).decode() for e in emails)
     assert [v for how, v in decoded_variants(text) if how == "plain+base64"] == emails
+
+
+def test_three_layers_of_encoding_are_unwrapped_and_a_fourth_is_not():
+    layers = ["jane.doe@example.com"]
+    for encode in (_base64, _hex, _base64, _hex):
+        layers.append(encode(layers[-1]))
+    assert ("plain+base64+hex+base64", "jane.doe@example.com") in list(decoded_variants(layers[3]))
+    assert "jane.doe@example.com" not in {v for _, v in decoded_variants(layers[4])}
+
+
+def _base64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _hex(text: str) -> str:
+    return text.encode().hex()
