@@ -55,6 +55,12 @@ def test_three_layers_of_encoding_are_unwrapped_and_a_fourth_is_not():
     assert "jane.doe@example.com" not in {v for _, v in decoded_variants(layers[4])}
 
 
+def test_each_decoding_step_is_named_in_the_chain():
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in "jane@example.com")
+    assert ("plain+nfkc", "jane@example.com") in list(decoded_variants(fullwidth))
+    assert ("plain+url", "jane@example.com") in list(decoded_variants("jane%40example.com"))
+
+
 def _base64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 

@@ -84,7 +84,9 @@ def test_bytes_that_are_not_utf8_are_one_encoding_finding_at_the_root():
 
 
 def test_an_unparsable_pack_is_a_schema_finding_at_the_root_and_its_text_is_still_scanned_there():
-    findings = scan_pack_bytes(b'{"x": "jane.doe@example.com"', "p.json").findings
+    result = scan_pack_bytes(b'{"x": "jane.doe@example.com"', "p.json")
+    findings = result.findings
+    assert result.source == "p.json"
     assert [(f.path, f.category) for f in findings] == [("$", "schema"), ("$", "email")]
     assert findings[0].detail.startswith("not valid JSON: ")
 
