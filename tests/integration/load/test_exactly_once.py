@@ -5,6 +5,7 @@ a PostgreSQL restart mid-load. Every scenario ends with a rerun (or the survivor
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -95,11 +96,34 @@ def test_a_chunk_whose_row_count_disagrees_with_its_report_is_rolled_back(
 ) -> None:
     load_dataset(pg_dsn, dataset.path, schema=SCHEMA, chunk=0, runs_dir=runs_dir)  # the schema and its ledger
     before = _counts(pg_dsn)
-    path = chunk_file(dataset.path, "users", 1)
+    path = chunk_file(dataset.path, "messages", 1)
     rows = pq.ParquetFile(path).metadata.num_rows
-    with pytest.raises(LoadError, match=rf"^users chunk 1: copied {rows} rows but the chunk report says {rows + 1}$"):
-        _copy_chunk(pg_dsn, SCHEMA, path, "users", 1, rows + 1)
-    assert ("users", 1) not in _ledger(pg_dsn) and _counts(pg_dsn) == before
+    mismatch = rf"^messages chunk 1: copied {rows} rows but the chunk report says {rows + 1}$"
+    with pytest.raises(LoadError, match=mismatch):
+        _copy_chunk(pg_dsn, SCHEMA, path, "messages", 1, rows + 1)
+    assert rows > 0 and ("messages", 1) not in _ledger(pg_dsn) and _counts(pg_dsn) == before
+
+
+def test_a_chunk_the_database_refuses_fails_for_good_without_its_ledger_row(
+    pg_dsn: str, dataset: Dataset, runs_dir: Path
+) -> None:
+    load_dataset(pg_dsn, dataset.path, schema=SCHEMA, chunk=0, runs_dir=runs_dir)
+    with psycopg.connect(pg_dsn) as conn:
+        conn.execute(f"ALTER TABLE {SCHEMA}.messages ADD CONSTRAINT refuse_all CHECK (false) NOT VALID")
+    refused = rf"^COPY into {SCHEMA}\.messages failed for chunk 1: .*refuse_all"
+    with pytest.raises(LoadError, match=refused) as failed:
+        load_dataset(pg_dsn, dataset.path, schema=SCHEMA, chunk=1, runs_dir=runs_dir)
+    assert not isinstance(failed.value, TransientLoadError)
+    assert ("messages", 1) not in _ledger(pg_dsn)
+
+
+def test_each_copied_chunk_is_logged_with_its_rows(
+    pg_dsn: str, dataset: Dataset, runs_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="synthcore.load.loader"):
+        load_dataset(pg_dsn, dataset.path, schema=SCHEMA, chunk=0, runs_dir=runs_dir)
+    rows = pq.ParquetFile(chunk_file(dataset.path, "messages", 0)).metadata.num_rows
+    assert any(re.fullmatch(rf"messages chunk 0: {rows} rows in \d+\.\d\ds", m) for m in caplog.messages)
 
 
 @pytest.mark.parametrize("point", ["chunk-copied", "chunk-committed"])
