@@ -46,7 +46,7 @@ done
 export SYNTHDATA_PG_PREFIX="synthdata-pg-mut$$-"  # this run only: a concurrent run keeps its servers
 stop_servers() {  # a mutant that times out is killed together with the server its tests started
   local bindir
-  bindir=$(uv run --frozen python -c "from synthcore.pgserver import find_bindir; print(find_bindir())")
+  bindir=$(uv run --frozen --project "$root" python -c "from synthcore.pgserver import find_bindir; print(find_bindir())")
   for data in "${TMPDIR:-/tmp}"/"${SYNTHDATA_PG_PREFIX}"*/data; do
     [ -f "$data/postmaster.pid" ] || continue
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$bindir/pg_ctl" stop -D "$data" -m immediate -w >/dev/null || true
