@@ -72,10 +72,10 @@ def _nested(kind: str, depth: int) -> Any:
 def test_nesting_counts_one_level_per_container_and_the_limit_itself_passes(kind):
     def nesting(depth: int) -> list[str]:
         findings = scan_pack_bytes(json.dumps(_nested(kind, depth)).encode(), "p.json").findings
-        return [f.detail for f in findings if "nesting" in f.detail]
+        return [str(f) for f in findings if "nesting" in f.detail]
 
     assert nesting(MAX_NESTING) == []
-    assert nesting(MAX_NESTING + 1) == [f"nesting depth {MAX_NESTING + 1} exceeds {MAX_NESTING}"]
+    assert nesting(MAX_NESTING + 1) == [f"$: schema: nesting depth {MAX_NESTING + 1} exceeds {MAX_NESTING}"]
 
 
 def test_bytes_that_are_not_utf8_are_one_encoding_finding_at_the_root():
@@ -83,11 +83,11 @@ def test_bytes_that_are_not_utf8_are_one_encoding_finding_at_the_root():
     assert [str(f) for f in findings if f.category == "encoding"] == ["$: encoding: not valid UTF-8"]
 
 
-def test_an_unparsable_pack_is_a_schema_finding_at_the_root_and_its_text_is_still_scanned_there():
-    result = scan_pack_bytes(b'{"x": "jane.doe@example.com"', "p.json")
+def test_an_unparsable_pack_is_a_schema_finding_at_the_root_and_its_text_is_still_scanned_there_as_text():
+    result = scan_pack_bytes(b'{"x": "jane.doe@example.com", "y": "078051121"', "p.json")
     findings = result.findings
     assert result.source == "p.json"
-    assert [(f.path, f.category) for f in findings] == [("$", "schema"), ("$", "email")]
+    assert [(f.path, f.category) for f in findings] == [("$", "schema"), ("$", "email"), ("$", "ssn_unformatted")]
     assert findings[0].detail.startswith("not valid JSON: ")
 
 
