@@ -23,7 +23,7 @@ def test_infinite_nan_and_negative_overrides_are_refused(value: float) -> None:
 
 
 def test_a_statistic_equal_to_its_threshold_passes_with_every_field_kept() -> None:
-    check = judge("a.p99", "a", "relative_error", lambda: 0.15, 0.15, observed=115.0, expected=100.0)
+    check = judge("a.p99", "a", "relative_error", lambda: 0.15, 0.15, observed=115.0, expected=100.0, noise=0.05)
     assert check.model_dump() == {
         "name": "a.p99",
         "metric": "a",
@@ -34,16 +34,16 @@ def test_a_statistic_equal_to_its_threshold_passes_with_every_field_kept() -> No
         "observed": 115.0,
         "expected": 100.0,
         "reason": "",
-        "noise": None,
+        "noise": 0.05,
     }
 
 
-def test_an_incomputable_check_keeps_what_was_observed_and_expected() -> None:
+def test_an_incomputable_check_keeps_what_was_observed_and_expected_and_its_noise() -> None:
     def broken() -> float:
         raise InputError("no data")
 
-    check = judge("b.p50", "b", "relative_error", broken, 0.1, observed=3.0, expected=4.0)
-    assert (check.value, check.passed, check.observed, check.expected) == (None, False, 3.0, 4.0)
+    check = judge("b.p50", "b", "relative_error", broken, 0.1, observed=3.0, expected=4.0, noise=0.02)
+    assert (check.value, check.passed, check.observed, check.expected, check.noise) == (None, False, 3.0, 4.0, 0.02)
     assert (check.name, check.metric, check.kind, check.threshold) == ("b.p50", "b", "relative_error", 0.1)
 
 
