@@ -18,11 +18,10 @@ from scipy.stats import binom
 
 from synthcore.fidelity.simulated import SIMULATION_SEED, SimulatedShape, simulate_shape
 from synthcore.fidelity.targets import CategoryTarget, NumericTarget, ScalarTarget, Targets
-from synthcore.generate.draws import power_law_mean
-from synthcore.generate.plan import build_plan, heavy_alpha
+from synthcore.generate.plan import build_plan, message_sizes
 from synthcore.generate.timeline import US_PER_HOUR, Timeline
 from synthcore.spec.bands import Counts
-from synthcore.spec.distribution import DEVICE_TYPES, MEDIA_TYPES, MIME_TYPES, Binned, DistributionSpec, LogNormal
+from synthcore.spec.distribution import DEVICE_TYPES, MEDIA_TYPES, MIME_TYPES, DistributionSpec, LogNormal
 from synthcore.spec.io import model_sha256
 from synthcore.spec.metrics_pack import ACTIVITY_EDGES, SESSION_BREAK_S, TIME_EDGES_S
 from synthcore.stats.distances import bin_masses
@@ -32,7 +31,6 @@ from synthcore.stats.laws import (
     discrete_quantiles,
     integer_edges,
     masses_from_below,
-    power_law_cdf,
     read_delay_cdf,
 )
 
@@ -56,55 +54,23 @@ def _quantiles(edges: NDArray[np.float64], masses: NDArray[np.float64]) -> dict[
     return dict(zip(SPEC_QUANTILES, discrete_quantiles(edges, masses, SPEC_QUANTILES), strict=True))
 
 
-def _allocated_below(
-    k: NDArray[np.float64], alpha: float, xmin: float, xmax: float, minimum: float, mean: float
-) -> NDArray[np.float64]:
-    """P(m < k) for counts ``m = minimum + (w - minimum) * s`` rounded to nearest, w ~ power law, E[m] = mean."""
-    scale = (mean - minimum) / (power_law_mean(alpha, xmin, xmax) - minimum)
-    w_at = minimum + (k - 0.5 - minimum) / scale
-    return power_law_cdf(w_at, alpha, xmin, xmax) * (k - 0.5 > minimum)
-
-
 def messages_per_conversation(spec: DistributionSpec, counts: Counts) -> tuple[NumericTarget, ScalarTarget]:
-    """Expected messages per conversation (body + heavy rooms) and the heavy rooms' share of all messages.
+    """Expected messages per conversation (body + heavy rooms) and the share of messages in heavy-size rooms.
 
-    The body is what the plan draws at these counts: its law scaled to the band's mean (``body_scale``, reported in
-    the generation report) when the band cannot hold the law's own mean.
+    The plan's sizes are the laws' quantiles shared out to the band's totals (``message_sizes``): a closed form of
+    (spec, counts), the same for every seed. Where the band cannot hold a law's mean, sharing out stretches the law
+    (``body_scale``); the target is the stretched law, as generated, and the report names the stretch.
     """
-    eff = build_plan(spec, counts, _PLAN_SEED).effective
-    body, hr = spec.messages.per_conversation, spec.messages.heavy_rooms
-    n_heavy, heavy_msgs = int(eff["heavy_rooms"]), float(eff["heavy_messages"])
-    n_body, body_msgs = counts.conversations - n_heavy, counts.messages - heavy_msgs
-
-    def body_below(k: NDArray[np.float64]) -> NDArray[np.float64]:
-        if isinstance(body, Binned):  # m = 1 + (W - 1) * scale, W the law's integer draw, rounded to nearest
-            w_at = 1.0 + (k - 1.5) / float(eff["body_scale"])
-            return below(body, np.ceil(w_at)) * (k > 1.5)
-        return _allocated_below(k, body.alpha, body.xmin, float(eff["body_xmax"]), 1.0, body_msgs / n_body)
-
-    b_top = body.max * float(eff["body_scale"]) if isinstance(body, Binned) else float(eff["body_xmax"])
-    top = max(b_top, float(eff.get("heavy_xmax", 0.0)), heavy_msgs / max(n_heavy, 1)) * 1.5 + 2
-    edges = integer_edges(0, top)
-    mix = body_below(edges) * n_body
-    share = 0.0
-    if n_heavy:
-        h_xmax = max(float(eff["heavy_xmax"]), hr.min_messages + 1.0)
-        mix += (
-            _allocated_below(edges, heavy_alpha(spec), hr.min_messages, h_xmax, hr.min_messages, heavy_msgs / n_heavy)
-            * n_heavy
-        )
-        share = heavy_msgs
-    # body conversations reaching the threshold count as heavy traffic too
-    k = np.arange(hr.min_messages, int(top) + 2, dtype=np.float64)
-    if k.size > 1:
-        share += n_body * float(np.sum(k[:-1] * np.diff(body_below(k))))
-    masses = masses_from_below(mix / counts.conversations)
+    body, heavy, _ = message_sizes(spec, counts)
+    sizes = np.concatenate([body, heavy]).astype(np.float64)
+    edges = integer_edges(0, float(sizes.max()) * 1.5 + 2)
+    masses = bin_masses(sizes, np.ones(sizes.size), [*edges, np.inf])
     numeric = NumericTarget(
         "messages_per_conversation", "messages_per_conversation", edges, masses, quantiles=_quantiles(edges, masses)
     )
-    scalar = ScalarTarget(
-        "heavy_room_message_share", "heavy_room_message_share", share / counts.messages, min_messages=hr.min_messages
-    )
+    min_messages = spec.messages.heavy_rooms.min_messages
+    share = float(sizes[sizes >= min_messages].sum()) / counts.messages
+    scalar = ScalarTarget("heavy_room_message_share", "heavy_room_message_share", share, min_messages=min_messages)
     return numeric, scalar
 
 
