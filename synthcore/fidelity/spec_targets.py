@@ -18,10 +18,11 @@ from scipy.stats import binom
 
 from synthcore.fidelity.simulated import SIMULATION_SEED, SimulatedShape, simulate_shape
 from synthcore.fidelity.targets import CategoryTarget, NumericTarget, ScalarTarget, Targets
-from synthcore.generate.plan import build_plan, message_sizes
+from synthcore.generate.draws import power_law_mean
+from synthcore.generate.plan import build_plan, heavy_alpha, message_sizes
 from synthcore.generate.timeline import US_PER_HOUR, Timeline
 from synthcore.spec.bands import Counts
-from synthcore.spec.distribution import DEVICE_TYPES, MEDIA_TYPES, MIME_TYPES, DistributionSpec, LogNormal
+from synthcore.spec.distribution import DEVICE_TYPES, MEDIA_TYPES, MIME_TYPES, DistributionSpec, LogNormal, PowerLaw
 from synthcore.spec.io import model_sha256
 from synthcore.spec.metrics_pack import ACTIVITY_EDGES, SESSION_BREAK_S, TIME_EDGES_S
 from synthcore.stats.distances import bin_masses
@@ -46,6 +47,8 @@ DELAY_BUCKET_EDGES_S = (0.0, 30.0, 3600.0)
 SIMULATED_MESSAGES = 5_000_000
 POOLED_MESSAGES = 2_000_000
 MAX_SIMULATIONS = 10
+# A component's sizes stretched by more than this (``body_scale``, ``heavy_scale``) are reported as bent by the band.
+BENT_SCALE = 0.01
 # The plan's effective cut-offs depend on (spec, counts) only; any fixed seed yields them.
 _PLAN_SEED = "fidelity-target"
 
@@ -54,14 +57,32 @@ def _quantiles(edges: NDArray[np.float64], masses: NDArray[np.float64]) -> dict[
     return dict(zip(SPEC_QUANTILES, discrete_quantiles(edges, masses, SPEC_QUANTILES), strict=True))
 
 
-def messages_per_conversation(spec: DistributionSpec, counts: Counts) -> tuple[NumericTarget, ScalarTarget]:
+def messages_per_conversation(
+    spec: DistributionSpec, counts: Counts
+) -> tuple[NumericTarget, ScalarTarget, dict[str, str]]:
     """Expected messages per conversation (body + heavy rooms) and the share of messages in heavy-size rooms.
 
     The plan's sizes are the laws' quantiles shared out to the band's totals (``message_sizes``): a closed form of
     (spec, counts), the same for every seed. Where the band cannot hold a law's mean, sharing out stretches the law
-    (``body_scale``); the target is the stretched law, as generated, and the report names the stretch.
+    (``body_scale``); the target is the stretched law, as generated, and the returned notes name the stretch.
     """
-    body, heavy, _ = message_sizes(spec, counts)
+    body, heavy, eff = message_sizes(spec, counts)
+    law, hr = spec.messages.per_conversation, spec.messages.heavy_rooms
+    # a component's mean over the law's own mean (beyond each law's minimum); a binned law's is its stretch itself
+    stretch = {"body": eff["body_scale"]}
+    if isinstance(law, PowerLaw):
+        stretch["body"] = (body.mean() - 1.0) / (power_law_mean(law.alpha, law.xmin, eff["body_xmax"]) - 1.0)
+    if heavy.size:
+        heavy_mean = power_law_mean(heavy_alpha(spec), hr.min_messages, eff["heavy_xmax"])
+        stretch["heavy-room"] = (heavy.mean() - hr.min_messages) / (heavy_mean - hr.min_messages)
+    bent = {
+        f"messages_per_conversation ({part})": (
+            f"the band's mean of {sizes.mean():.0f} messages per {part} conversation is not the law's: the law is"
+            f" stretched x{stretch[part]:.3g}, and the target is the stretched law, as generated"
+        )
+        for part, sizes in (("body", body), ("heavy-room", heavy))
+        if part in stretch and abs(stretch[part] - 1.0) > BENT_SCALE
+    }
     sizes = np.concatenate([body, heavy]).astype(np.float64)
     edges = integer_edges(0, float(sizes.max()) * 1.5 + 2)
     masses = bin_masses(sizes, np.ones(sizes.size), [*edges, np.inf])
@@ -71,7 +92,7 @@ def messages_per_conversation(spec: DistributionSpec, counts: Counts) -> tuple[N
     min_messages = spec.messages.heavy_rooms.min_messages
     share = float(sizes[sizes >= min_messages].sum()) / counts.messages
     scalar = ScalarTarget("heavy_room_message_share", "heavy_room_message_share", share, min_messages=min_messages)
-    return numeric, scalar
+    return numeric, scalar, bent
 
 
 def _integer_target(
@@ -253,7 +274,7 @@ def spec_targets(spec: DistributionSpec, counts: Counts, group_sizes: dict[int, 
         counts: the dataset's users, conversations and messages (the plan's cut-offs depend on them).
         group_sizes: observed member count → number of GROUP messages in conversations of that size.
     """
-    per_conv, heavy = messages_per_conversation(spec, counts)
+    per_conv, heavy, bent = messages_per_conversation(spec, counts)
     content = _integer_target(
         "content_length",
         "content_length",
@@ -287,5 +308,12 @@ def spec_targets(spec: DistributionSpec, counts: Counts, group_sizes: dict[int, 
         not_checked["group_readers"] = "the dataset has no GROUP messages"
     simulated = [t.name for t in numeric if t.units is not None]
     return Targets(
-        "spec", model_sha256(spec), numeric, [*mixes(spec), *time_profiles(spec)], scalars, not_checked, simulated
+        "spec",
+        model_sha256(spec),
+        numeric,
+        [*mixes(spec), *time_profiles(spec)],
+        scalars,
+        not_checked,
+        simulated,
+        bent,
     )
