@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -30,14 +30,20 @@ from synthcore.spec.distribution import (
     MEDIA_TYPES,
     MESSAGE_TYPES,
     MIME_TYPES,
+    AttachmentsSpec,
     Binned,
+    DeviceMix,
     DistributionSpec,
     GapClass,
     Geometric,
+    Histogram,
     LogNormal,
     PowerLaw,
+    ProfileCompleteness,
     ReadDelay,
+    ReadReceiptsSpec,
     Sessions,
+    UsersSpec,
 )
 from synthcore.spec.io import load_model, model_sha256
 from synthcore.spec.metrics_pack import (
@@ -55,47 +61,36 @@ NO_HEAVY_SHARE = 0.02
 has no heavy-room component worth modelling (its share is set to 0 instead of kept from the base)."""
 DECIMALS = 4
 """Fitted values are rounded to this many decimals: more would be noise, and the spec stays readable."""
+T = TypeVar("T")
 
 
-class _Recorder:
-    """The spec being built (as plain data) and the report entries for it."""
+class FitLog:
+    """The fit report being written: each fitted parameter with its source and method, and what kept the base."""
 
-    def __init__(self, base: DistributionSpec) -> None:
-        self.raw: dict[str, Any] = base.model_dump(mode="json")
+    def __init__(self) -> None:
         self.params: list[FittedParameter] = []
         self.kept: dict[str, str] = {}
 
-    def set(self, path: str, value: Any, source: str, method: str, fit: est.Fit | None = None) -> None:
-        node = self.raw
-        *parents, leaf = path.split(".")
-        for key in parents:
-            node = node[key]
-        if isinstance(value, float):
-            value = round(value, DECIMALS)
-        node[leaf] = value
-        shown = value if isinstance(value, float | int | list) else None
-        if shown is not None:
-            self.params.append(
-                FittedParameter(
-                    name=path,
-                    value=shown,
-                    source=source,
-                    method=method,
-                    goodness_ks=None if fit is None else round(fit.ks, DECIMALS),
-                    units=None if fit is None else fit.units,
-                )
+    def report(self, name: str, value: float | list[float], source: str, method: str, fit: est.Fit | None) -> None:
+        """Add a fitted parameter to the report."""
+        self.params.append(
+            FittedParameter(
+                name=name,
+                value=value,
+                source=source,
+                method=method,
+                goodness_ks=None if fit is None else round(fit.ks, DECIMALS),
+                units=None if fit is None else fit.units,
             )
+        )
 
-    def set_law(self, path: str, chosen: laws.Chosen, source: str) -> None:
-        """Put a chosen law at ``path`` and report it with its parameters, the choice and every candidate's KS."""
-        node = self.raw
-        *parents, leaf = path.split(".")
-        for key in parents:
-            node = node[key]
-        node[leaf] = chosen.law.model_dump(mode="json")
-        self.report_law(path, chosen, source)
+    def value(self, name: str, value: float, source: str, method: str, fit: est.Fit | None = None) -> float:
+        """Report a fitted number rounded to DECIMALS and return it as reported."""
+        value = round(value, DECIMALS)
+        self.report(name, value, source, method, fit)
+        return value
 
-    def report_law(self, path: str, chosen: laws.Chosen, source: str) -> None:
+    def law(self, name: str, chosen: laws.Chosen, source: str) -> laws.Chosen:
         """Report a chosen law: its main parameters, how it was chosen and every candidate's KS distance."""
         law = chosen.law
         if isinstance(law, Binned):
@@ -106,7 +101,7 @@ class _Recorder:
             shown = [law.alpha, law.xmin]
         self.params.append(
             FittedParameter(
-                name=path,
+                name=name,
                 value=shown,
                 source=source,
                 method=f"{law.kind} law, {chosen.method}",
@@ -115,26 +110,64 @@ class _Recorder:
                 candidates=chosen.candidates,
             )
         )
+        return chosen
+
+    def shares(self, name: str, shares: dict[str, float] | None, source: str) -> dict[str, float] | None:
+        """Report shares of counts and return them rounded and summing to exactly 1; None (kept) when suppressed."""
+        if shares is None:
+            self.kept[name] = f"{source}: every cell is suppressed"
+            return None
+        rounded = {
+            label: self.value(f"{name}.{label}", share, source, "share of counts") for label, share in shares.items()
+        }
+        total = sum(rounded.values())
+        return {label: share / total for label, share in rounded.items()}
+
+    def attempt(self, name: str, fit: Callable[[], T], base: T) -> T:
+        """Return ``fit()``; a fit the pack cannot support returns ``base``, with the reason in the report."""
+        try:
+            return fit()
+        except InputError as exc:
+            self.kept[name] = str(exc)
+            return base
+
+
+class _Recorder(FitLog):
+    """The fit log, and the spec of the sections not yet built as typed pieces, as plain data."""
+
+    def __init__(self, base: DistributionSpec) -> None:
+        super().__init__()
+        self.raw: dict[str, Any] = base.model_dump(mode="json")
+
+    def _node(self, path: str) -> tuple[dict[str, Any], str]:
+        node = self.raw
+        *parents, leaf = path.split(".")
+        for key in parents:
+            node = node[key]
+        return node, leaf
+
+    def set(self, path: str, value: float | list[float], source: str, method: str, fit: est.Fit | None = None) -> None:
+        node, leaf = self._node(path)
+        if isinstance(value, float):
+            node[leaf] = self.value(path, value, source, method, fit)
+        else:
+            node[leaf] = value
+            self.report(path, value, source, method, fit)
+
+    def set_law(self, path: str, chosen: laws.Chosen, source: str) -> None:
+        """Put a chosen law at ``path`` and report it."""
+        node, leaf = self._node(path)
+        node[leaf] = self.law(path, chosen, source).law.model_dump(mode="json")
 
     def set_shares(self, path: str, shares: dict[str, float] | None, source: str) -> None:
-        if shares is None:
-            self.kept[path] = f"{source}: every cell is suppressed"
-            return
-        for label, share in shares.items():
-            self.set(f"{path}.{label}", share, source, "share of counts")
-        node = self.raw
-        for key in path.split("."):
-            node = node[key]
-        total = sum(node.values())
-        for label in node:  # the shares were rounded; make them sum to exactly 1 again
-            node[label] = node[label] / total
+        fitted = self.shares(path, shares, source)
+        if fitted is not None:
+            node, leaf = self._node(path)
+            node[leaf] = fitted
 
-    def attempt(self, path: str, action: Callable[[], None]) -> None:
+    def run(self, path: str, action: Callable[[], None]) -> None:
         """Run ``action``; a fit the pack cannot support keeps the base value, with the reason."""
-        try:
-            action()
-        except InputError as exc:
-            self.kept[path] = str(exc)
+        self.attempt(path, action, None)
 
 
 def _ratio(part: int | None, whole: int | None) -> float | None:
@@ -176,7 +209,7 @@ def _messages(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None
         chosen = laws.choose(("power_law", power, fit), empirical, edges, below_heavy)
         rec.set_law("messages.per_conversation", chosen, source)
 
-    rec.attempt("messages.per_conversation", body)
+    rec.run("messages.per_conversation", body)
     conv_heavy = counts[edges >= threshold]
     msg_heavy = cells(per.messages.counts)[edges >= threshold]
     conversations, messages = pack.entities.conversations, pack.entities.messages_in_window
@@ -208,7 +241,7 @@ def _messages(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None
         chosen = laws.choose(("lognormal", lognormal, fit), empirical, hist.EDGES, counts)
         rec.set_law("messages.content_length", chosen, "messages.content_length.histogram")
 
-    rec.attempt("messages.content_length", content)
+    rec.run("messages.content_length", content)
     m = base.messages
     prior = {"TEXT": 1 - m.media_share} | {t: m.media_share * getattr(m.media_mix, t) for t in MEDIA_TYPES}
     types = est.shares(pack.messages.types.model_dump(), MESSAGE_TYPES, pack.entities.messages_in_window, prior)
@@ -262,7 +295,7 @@ def _conversations(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) ->
             fit = est.fit_geometric(edges, counts, small.min, small.max, "small group members")
             rec.set("conversations.small_group_members.p", fit.params[0], src, "binned MLE, geometric", fit)
 
-        rec.attempt("conversations.small_group_members", fit_small)
+        rec.run("conversations.small_group_members", fit_small)
     else:
         rec.kept["conversations.small_group_members"] = f"the base spec's small groups are a {small.kind}"
     if isinstance(large, PowerLaw):
@@ -271,7 +304,7 @@ def _conversations(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) ->
             fit = est.fit_power_law_members(edges, counts, large, "large group members")
             rec.set("conversations.large_group_members.alpha", fit.params[0], src, "binned MLE, power law", fit)
 
-        rec.attempt("conversations.large_group_members", fit_large)
+        rec.run("conversations.large_group_members", fit_large)
     else:
         rec.kept["conversations.large_group_members"] = f"the base spec's large groups are a {large.kind}"
     groups = (c.kinds.small_group or 0) + (c.kinds.large_group or 0)
@@ -293,7 +326,7 @@ def _time(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
     end_day = int(base.time.window_end.timestamp() // 86400)
     days = np.arange(end_day - pack.window_days, end_day)
     exposure = np.bincount((days + 3) % 7, minlength=7)  # 1970-01-01 was a Thursday; Monday = 0
-    rec.attempt(
+    rec.run(
         "time.hour_profile",
         lambda: rec.set(
             "time.hour_profile",
@@ -302,7 +335,7 @@ def _time(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
             "messages per hour, relative to the mean",
         ),
     )
-    rec.attempt(
+    rec.run(
         "time.weekday_profile",
         lambda: rec.set(
             "time.weekday_profile",
@@ -311,7 +344,7 @@ def _time(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
             "messages per weekday / days of that weekday in the window, relative to the mean",
         ),
     )
-    rec.attempt("time.sessions", lambda: _sessions(pack, rec))
+    rec.run("time.sessions", lambda: _sessions(pack, rec))
 
 
 def _sessions(pack: MetricsPack, rec: _Recorder) -> None:
@@ -348,47 +381,49 @@ def _sessions(pack: MetricsPack, rec: _Recorder) -> None:
             raise InputError(f"time.sessions: the gap law of {name} is not binned")  # only binned candidates
         classes.append(GapClass(min_messages=min_messages, gaps_s=chosen.law))
         source = f"timing.gaps_by_size.{name}" if name in fitted else "timing.interarrival - published classes"
-        rec.report_law(f"time.sessions.by_size.{name}.gaps_s", chosen, source)
+        rec.law(f"time.sessions.by_size.{name}.gaps_s", chosen, source)
         previous = chosen
     sessions = Sessions(break_s=SESSION_BREAK_S, by_size=classes)
     rec.raw["time"]["sessions"] = sessions.model_dump(mode="json")
 
 
-def _read_receipts(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
-    r = pack.read_receipts
+def _read_receipts(pack: MetricsPack, base: DistributionSpec, log: FitLog) -> ReadReceiptsSpec:
+    r, spec = pack.read_receipts, base.read_receipts
     direct = _ratio(r.direct_messages_read, r.direct_messages)
+    probability = spec.direct_read_probability
     if direct is None:
-        rec.kept["read_receipts.direct_read_probability"] = "direct message counts are suppressed"
+        log.kept["read_receipts.direct_read_probability"] = "direct message counts are suppressed"
     else:
-        rec.set(
+        probability = log.value(
             "read_receipts.direct_read_probability",
             direct,
             "read_receipts.direct_messages_read",
             "read / DIRECT messages",
         )
-    readers = base.read_receipts.group_readers
+    readers = spec.group_readers
     if isinstance(readers, Geometric):
+        geometric = readers
 
-        def fit_readers() -> None:
-            fit = est.fit_geometric(
-                r.group_readers.EDGES, cells(r.group_readers.counts), readers.min, readers.max, "group readers"
-            )
-            rec.set(
+        def fit_readers() -> Geometric:
+            edges, counts = r.group_readers.EDGES, cells(r.group_readers.counts)
+            fit = est.fit_geometric(edges, counts, geometric.min, geometric.max, "group readers")
+            p = log.value(
                 "read_receipts.group_readers.p",
                 fit.params[0],
                 "read_receipts.group_readers",
                 "binned MLE, geometric (ignores the cap at the group's other members)",
                 fit,
             )
+            return geometric.model_copy(update={"p": p})
 
-        rec.attempt("read_receipts.group_readers", fit_readers)
+        readers = log.attempt("read_receipts.group_readers", fit_readers, readers)
     else:
-        rec.kept["read_receipts.group_readers"] = f"the base spec's group readers are a {readers.kind}"
-    rec.attempt("read_receipts.delay", lambda: _read_delay(pack, base, rec))
+        log.kept["read_receipts.group_readers"] = f"the base spec's group readers are a {readers.kind}"
+    delay = log.attempt("read_receipts.delay", lambda: _read_delay(pack, spec.delay, log), spec.delay)
+    return ReadReceiptsSpec(direct_read_probability=probability, group_readers=readers, delay=delay)
 
 
-def _read_delay(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
-    d = base.read_receipts.delay
+def _read_delay(pack: MetricsPack, d: ReadDelay, log: FitLog) -> ReadDelay:
     edges = np.asarray(TIME_EDGES_S, dtype=np.float64)
 
     def model(params: np.ndarray) -> ReadDelay:
@@ -412,70 +447,86 @@ def _read_delay(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> No
         what="read delay",
     )
     fitted = model(np.asarray(fit.params))
-    src, how = "read_receipts.delay", "binned MLE, fast/medium/slow mixture"
-    rec.set("read_receipts.delay.fast_share", fitted.fast_share, src, how, fit)
-    rec.set("read_receipts.delay.medium_share", fitted.medium_share, src, how, fit)
-    rec.set("read_receipts.delay.medium_mean_s", fitted.medium_mean_s, src, how, fit)
-    rec.set("read_receipts.delay.slow.mu", fitted.slow.mu, src, how, fit)
-    rec.set("read_receipts.delay.slow.sigma", fitted.slow.sigma, src, how, fit)
-    delay = rec.raw["read_receipts"]["delay"]
-    excess = delay["fast_share"] + delay["medium_share"] - 1.0
-    if excess > 0:  # rounding may push the sum a hair above 1
-        delay["medium_share"] -= excess
+
+    def reported(name: str, value: float) -> float:
+        return log.value(
+            f"read_receipts.delay.{name}", value, "read_receipts.delay", "binned MLE, fast/medium/slow mixture", fit
+        )
+
+    fast = reported("fast_share", fitted.fast_share)
+    # rounding may push the sum a hair above 1
+    medium = min(reported("medium_share", fitted.medium_share), 1.0 - fast)
+    slow = fitted.slow.model_copy(
+        update={"mu": reported("slow.mu", fitted.slow.mu), "sigma": reported("slow.sigma", fitted.slow.sigma)}
+    )
+    return ReadDelay(
+        fast_share=fast,
+        fast_max_s=d.fast_max_s,
+        medium_share=medium,
+        medium_mean_s=reported("medium_mean_s", fitted.medium_mean_s),
+        slow=slow,
+    )
 
 
-def _users(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
-    u, users = pack.users, pack.entities.users
-    for field in type(u.profile).model_fields:
+def _users(pack: MetricsPack, base: DistributionSpec, log: FitLog) -> UsersSpec:
+    """Profiles, devices and user names; the activity exponent is fitted afterwards, by simulating the whole spec."""
+    u, users, spec = pack.users, pack.entities.users, base.users
+    profile = spec.profile.model_dump()
+    for field in profile:
         value = _ratio(getattr(u.profile, field), users)
         if value is None:
-            rec.kept[f"users.profile.{field}"] = "the count is suppressed"
+            log.kept[f"users.profile.{field}"] = "the count is suppressed"
         else:
-            rec.set(f"users.profile.{field}", min(1.0, value), f"users.profile.{field}", "users with it / users")
-    devices = est.shares(u.devices.model_dump(), DEVICE_TYPES, users, base.users.device_mix.model_dump())
-    rec.set_shares("users.device_mix", devices, "users.devices")
+            profile[field] = log.value(
+                f"users.profile.{field}", min(1.0, value), f"users.profile.{field}", "users with it / users"
+            )
+    devices = est.shares(u.devices.model_dump(), DEVICE_TYPES, users, spec.device_mix.model_dump())
+    device_mix = log.shares("users.device_mix", devices, "users.devices")
     lengths = cells(u.username_length.counts)[:-1]  # the last bin is top-coded
     present = np.flatnonzero(np.nan_to_num(lengths) > 0)
+    username_length = spec.username_length
     if present.size:
         lo, hi = int(present[0]), int(present[-1])
         weights = np.nan_to_num(lengths[lo : hi + 1])
-        rec.set(
+        username_length = Histogram(edges=list(range(lo, hi + 2)), weights=[float(w / weights.sum()) for w in weights])
+        log.report(
             "users.username_length",
-            {
-                "kind": "histogram",
-                "edges": list(range(lo, hi + 2)),
-                "weights": [float(w / weights.sum()) for w in weights],
-            },
+            [float(lo), float(hi)],
             "users.username_length",
-            "the published histogram",
-        )
-        rec.params.append(
-            FittedParameter(
-                name="users.username_length",
-                value=[float(lo), float(hi)],
-                source="users.username_length",
-                method="histogram over these lengths",
-            )
+            "the published histogram, over these lengths",
+            None,
         )
     else:
-        rec.kept["users.username_length"] = "users.username_length: every cell is suppressed"
+        log.kept["users.username_length"] = "users.username_length: every cell is suppressed"
+    return UsersSpec(
+        username_length=username_length,
+        profile=ProfileCompleteness(**profile),
+        device_mix=spec.device_mix if device_mix is None else DeviceMix(**device_mix),
+        activity=spec.activity,
+    )
 
 
-def _attachments(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
-    a = pack.attachments
+def _attachments(pack: MetricsPack, base: DistributionSpec, log: FitLog) -> AttachmentsSpec:
+    a, spec = pack.attachments, base.attachments
+    mime_types, size_bytes = dict(spec.mime_types), dict(spec.size_bytes)
     for media in MEDIA_TYPES:
-        base_mix = base.attachments.mime_types[media]
-        mix = est.shares(dict(getattr(a.mime_types, media)), MIME_TYPES[media], getattr(a.types, media), base_mix)
-        rec.set_shares(f"attachments.mime_types.{media}", mix, f"attachments.mime_types.{media}")
-        hist, dist = getattr(a.size_bytes, media), base.attachments.size_bytes[media]
+        published = est.shares(
+            dict(getattr(a.mime_types, media)), MIME_TYPES[media], getattr(a.types, media), spec.mime_types[media]
+        )
+        mime_types[media] = (
+            log.shares(f"attachments.mime_types.{media}", published, f"attachments.mime_types.{media}")
+            or mime_types[media]
+        )
+        hist, dist = getattr(a.size_bytes, media), spec.size_bytes[media]
 
-        def size(media: str = media, hist: Any = hist, dist: LogNormal = dist) -> None:
+        def size(media: str = media, hist: Any = hist, dist: LogNormal = dist) -> LogNormal:
             fit = est.fit_lognormal(hist.EDGES, cells(hist.counts), dist.min, dist.max, f"{media} size")
-            src = f"attachments.size_bytes.{media}"
-            rec.set(f"attachments.size_bytes.{media}.mu", fit.params[0], src, "binned MLE, clipped log-normal", fit)
-            rec.set(f"attachments.size_bytes.{media}.sigma", fit.params[1], src, "binned MLE, clipped log-normal", fit)
+            src, how = f"attachments.size_bytes.{media}", "binned MLE, clipped log-normal"
+            mu = log.value(f"{src}.mu", fit.params[0], src, how, fit)
+            return dist.model_copy(update={"mu": mu, "sigma": log.value(f"{src}.sigma", fit.params[1], src, how, fit)})
 
-        rec.attempt(f"attachments.size_bytes.{media}", size)
+        size_bytes[media] = log.attempt(f"attachments.size_bytes.{media}", size, dist)
+    return AttachmentsSpec(mime_types=mime_types, size_bytes=size_bytes)
 
 
 def production_counts(pack: MetricsPack) -> Counts | None:
@@ -508,9 +559,17 @@ def calibrate_spec(pack: MetricsPack, base: DistributionSpec) -> tuple[Distribut
         SpecError: the fitted values do not form a valid spec (the message names the field).
     """
     rec = _Recorder(base)
-    for group in (_messages, _conversations, _time, _read_receipts, _users, _attachments):
+    for group in (_messages, _conversations, _time):
         group(pack, base, rec)
-    spec = _validated(rec.raw)
+    try:
+        typed = {
+            "read_receipts": _read_receipts(pack, base, rec),
+            "users": _users(pack, base, rec),
+            "attachments": _attachments(pack, base, rec),
+        }
+    except ValueError as exc:
+        raise SpecError("calibrated spec", [str(exc)]) from None
+    spec = _validated(rec.raw | {name: piece.model_dump(mode="json") for name, piece in typed.items()})
     counts = production_counts(pack)
     observed = cells(pack.users.messages_sent.counts)
     if counts is None or np.nansum(observed) < est.MIN_UNITS:
@@ -518,14 +577,10 @@ def calibrate_spec(pack: MetricsPack, base: DistributionSpec) -> tuple[Distribut
     else:
         alpha, ks = fit_activity_alpha(spec, counts, pack.users.messages_sent.EDGES, observed)
         fit = est.Fit((alpha,), ks, float(np.nansum(observed)))
-        rec.set(
-            "users.activity.alpha",
-            alpha,
-            "users.messages_sent",
-            "simulated member and sender draws, exponent with the smallest KS distance",
-            fit,
-        )
-        spec = _validated(rec.raw)
+        how = "simulated member and sender draws, exponent with the smallest KS distance"
+        alpha = rec.value("users.activity.alpha", alpha, "users.messages_sent", how, fit)
+        activity = PowerLaw(**(spec.users.activity.model_dump() | {"alpha": alpha}))
+        spec = spec.model_copy(update={"users": spec.users.model_copy(update={"activity": activity})})
     report = CalibrationReport(
         pack_sha256=model_sha256(pack),
         base_sha256=model_sha256(base),
