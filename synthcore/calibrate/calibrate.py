@@ -32,17 +32,23 @@ from synthcore.spec.distribution import (
     MIME_TYPES,
     AttachmentsSpec,
     Binned,
+    ConversationMix,
+    ConversationsSpec,
     DeviceMix,
     DistributionSpec,
     GapClass,
     Geometric,
+    HeavyRooms,
     Histogram,
     LogNormal,
+    MediaMix,
+    MessagesSpec,
     PowerLaw,
     ProfileCompleteness,
     ReadDelay,
     ReadReceiptsSpec,
     Sessions,
+    TimeSpec,
     UsersSpec,
 )
 from synthcore.spec.io import load_model, model_sha256
@@ -132,44 +138,6 @@ class FitLog:
             return base
 
 
-class _Recorder(FitLog):
-    """The fit log, and the spec of the sections not yet built as typed pieces, as plain data."""
-
-    def __init__(self, base: DistributionSpec) -> None:
-        super().__init__()
-        self.raw: dict[str, Any] = base.model_dump(mode="json")
-
-    def _node(self, path: str) -> tuple[dict[str, Any], str]:
-        node = self.raw
-        *parents, leaf = path.split(".")
-        for key in parents:
-            node = node[key]
-        return node, leaf
-
-    def set(self, path: str, value: float | list[float], source: str, method: str, fit: est.Fit | None = None) -> None:
-        node, leaf = self._node(path)
-        if isinstance(value, float):
-            node[leaf] = self.value(path, value, source, method, fit)
-        else:
-            node[leaf] = value
-            self.report(path, value, source, method, fit)
-
-    def set_law(self, path: str, chosen: laws.Chosen, source: str) -> None:
-        """Put a chosen law at ``path`` and report it."""
-        node, leaf = self._node(path)
-        node[leaf] = self.law(path, chosen, source).law.model_dump(mode="json")
-
-    def set_shares(self, path: str, shares: dict[str, float] | None, source: str) -> None:
-        fitted = self.shares(path, shares, source)
-        if fitted is not None:
-            node, leaf = self._node(path)
-            node[leaf] = fitted
-
-    def run(self, path: str, action: Callable[[], None]) -> None:
-        """Run ``action``; a fit the pack cannot support keeps the base value, with the reason."""
-        self.attempt(path, action, None)
-
-
 def _ratio(part: int | None, whole: int | None) -> float | None:
     return None if part is None or not whole else part / whole
 
@@ -189,14 +157,14 @@ def _unaccounted_message_share(
     return float(max(0.0, 1.0 - np.nansum(estimated[below]) / total))
 
 
-def _messages(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
-    per = pack.messages.per_conversation
+def _messages(pack: MetricsPack, base: DistributionSpec, log: FitLog) -> MessagesSpec:
+    per, spec = pack.messages.per_conversation, base.messages
     edges = np.asarray(per.conversations.EDGES, dtype=np.float64)
     counts = cells(per.conversations.counts)
-    threshold = base.messages.heavy_rooms.min_messages
+    threshold = spec.heavy_rooms.min_messages
     source = "messages.per_conversation.conversations"
 
-    def body() -> None:
+    def body() -> PowerLaw | Binned:
         positive = edges[(edges >= 1) & (np.nan_to_num(counts) > 0)]
         if not positive.size:
             raise InputError(f"{source}: no published bin holds a conversation")
@@ -206,148 +174,199 @@ def _messages(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None
         power = PowerLaw(alpha=round(fit.params[0], DECIMALS), xmin=xmin)
         below_heavy = np.where(edges < threshold, counts, 0.0)
         empirical = laws.empirical_law(edges, below_heavy, 1.0, float(threshold), "messages per conversation")
-        chosen = laws.choose(("power_law", power, fit), empirical, edges, below_heavy)
-        rec.set_law("messages.per_conversation", chosen, source)
+        chosen = log.law(
+            "messages.per_conversation", laws.choose(("power_law", power, fit), empirical, edges, below_heavy), source
+        )
+        if isinstance(chosen.law, LogNormal):
+            raise InputError(f"{source}: a log-normal law is not a message count law")  # not a candidate here
+        return chosen.law
 
-    rec.run("messages.per_conversation", body)
-    conv_heavy = counts[edges >= threshold]
-    msg_heavy = cells(per.messages.counts)[edges >= threshold]
-    conversations, messages = pack.entities.conversations, pack.entities.messages_in_window
-    if (np.isnan(conv_heavy).any() or np.isnan(msg_heavy).any()) and conversations and messages:
-        unaccounted = _unaccounted_message_share(edges, counts, cells(per.messages.counts), threshold, messages)
-        if unaccounted <= NO_HEAVY_SHARE:
-            src, how = "messages.per_conversation.messages", f"bins below {threshold} hold all but {unaccounted:.3f}"
-            rec.set("messages.heavy_rooms.conversation_share", 0.0, src, how)
-            rec.set("messages.heavy_rooms.message_share", 0.0, src, how)
-        else:
-            rec.kept["messages.heavy_rooms"] = (
-                f"cells at or above {threshold} messages are suppressed and hold up to {unaccounted:.3f} of messages"
-            )
-    elif np.isnan(conv_heavy).any() or np.isnan(msg_heavy).any() or not conversations or not messages:
-        rec.kept["messages.heavy_rooms"] = f"cells at or above {threshold} messages are suppressed"
-    else:
-        src = "messages.per_conversation (bins >= min_messages)"
-        rec.set("messages.heavy_rooms.conversation_share", float(conv_heavy.sum() / conversations), src, "share")
-        rec.set("messages.heavy_rooms.message_share", float(msg_heavy.sum() / messages), src, "share of messages")
-    cl = base.messages.content_length
+    per_conversation = log.attempt("messages.per_conversation", body, spec.per_conversation)
+    cl = spec.content_length
     hist = pack.messages.content_length.histogram
     lo, hi = (cl.min, cl.max) if isinstance(cl, LogNormal) else (1.0, float(hist.EDGES[-1]))
 
-    def content() -> None:
+    def content() -> PowerLaw | LogNormal | Binned:
         counts = cells(hist.counts)
         fit = est.fit_lognormal(hist.EDGES, counts, lo, hi, "content length")
         lognormal = LogNormal(mu=round(fit.params[0], DECIMALS), sigma=round(fit.params[1], DECIMALS), min=lo, max=hi)
         empirical = laws.empirical_law(hist.EDGES, counts, 1.0, hi, "content length")
         chosen = laws.choose(("lognormal", lognormal, fit), empirical, hist.EDGES, counts)
-        rec.set_law("messages.content_length", chosen, "messages.content_length.histogram")
+        return log.law("messages.content_length", chosen, "messages.content_length.histogram").law
 
-    rec.run("messages.content_length", content)
-    m = base.messages
-    prior = {"TEXT": 1 - m.media_share} | {t: m.media_share * getattr(m.media_mix, t) for t in MEDIA_TYPES}
+    content_length = log.attempt("messages.content_length", content, spec.content_length)
+    prior = {"TEXT": 1 - spec.media_share} | {t: spec.media_share * getattr(spec.media_mix, t) for t in MEDIA_TYPES}
     types = est.shares(pack.messages.types.model_dump(), MESSAGE_TYPES, pack.entities.messages_in_window, prior)
+    media_share, media_mix = spec.media_share, spec.media_mix
     if types is None or types["TEXT"] >= 1.0:
-        rec.kept["messages.media_share"] = "messages.types: every cell is suppressed, or there is no media"
+        log.kept["messages.media_share"] = "messages.types: every cell is suppressed, or there is no media"
     else:
-        rec.set("messages.media_share", 1.0 - types["TEXT"], "messages.types", "1 - TEXT share")
+        media_share = log.value("messages.media_share", 1.0 - types["TEXT"], "messages.types", "1 - TEXT share")
         media = {t: types[t] / (1.0 - types["TEXT"]) for t in MEDIA_TYPES}
-        rec.set_shares("messages.media_mix", media, "messages.types")
-    _flags(pack, rec)
+        media_mix = MediaMix(**(log.shares("messages.media_mix", media, "messages.types") or media))
+    return MessagesSpec(
+        per_conversation=per_conversation,
+        heavy_rooms=_heavy_rooms(pack, spec.heavy_rooms, log),
+        content_length=content_length,
+        media_share=media_share,
+        media_mix=media_mix,
+        **_flags(pack, spec, log),
+    )
 
 
-def _flags(pack: MetricsPack, rec: _Recorder) -> None:
+def _heavy_rooms(pack: MetricsPack, base: HeavyRooms, log: FitLog) -> HeavyRooms:
+    per, threshold = pack.messages.per_conversation, base.min_messages
+    edges = np.asarray(per.conversations.EDGES, dtype=np.float64)
+    counts, message_counts = cells(per.conversations.counts), cells(per.messages.counts)
+    conv_heavy, msg_heavy = counts[edges >= threshold], message_counts[edges >= threshold]
+    conversations, messages = pack.entities.conversations, pack.entities.messages_in_window
+    suppressed = bool(np.isnan(conv_heavy).any() or np.isnan(msg_heavy).any())
+    if suppressed and conversations and messages:
+        unaccounted = _unaccounted_message_share(edges, counts, message_counts, threshold, messages)
+        if unaccounted > NO_HEAVY_SHARE:
+            log.kept["messages.heavy_rooms"] = (
+                f"cells at or above {threshold} messages are suppressed and hold up to {unaccounted:.3f} of messages"
+            )
+            return base
+        src, how = "messages.per_conversation.messages", f"bins below {threshold} hold all but {unaccounted:.3f}"
+        conversation_share = log.value("messages.heavy_rooms.conversation_share", 0.0, src, how)
+        message_share = log.value("messages.heavy_rooms.message_share", 0.0, src, how)
+    elif suppressed or not conversations or not messages:
+        log.kept["messages.heavy_rooms"] = f"cells at or above {threshold} messages are suppressed"
+        return base
+    else:
+        src = "messages.per_conversation (bins >= min_messages)"
+        conversation_share = log.value(
+            "messages.heavy_rooms.conversation_share", float(conv_heavy.sum() / conversations), src, "share"
+        )
+        message_share = log.value(
+            "messages.heavy_rooms.message_share", float(msg_heavy.sum() / messages), src, "share of messages"
+        )
+    return HeavyRooms(conversation_share=conversation_share, message_share=message_share, min_messages=threshold)
+
+
+def _flags(pack: MetricsPack, base: MessagesSpec, log: FitLog) -> dict[str, float]:
+    """Deleted, edited and reply shares, inverted through what the generator does (MessagesSpec field names)."""
     flags, n = pack.messages.flags, pack.entities.messages_in_window
+    fitted = {"deleted_share": base.deleted_share, "edited_share": base.edited_share, "reply_share": base.reply_share}
     deleted = _ratio(flags.deleted, n)
     conversations = pack.entities.conversations or 0
     src = "messages.flags"
+    found = set()
     if deleted is not None:
-        rec.set("messages.deleted_share", deleted, src, "deleted / messages")
+        fitted["deleted_share"] = log.value("messages.deleted_share", deleted, src, "deleted / messages")
+        found.add("deleted_share")
         edited = _ratio(flags.edited, n)
         if edited is not None:
-            rec.set("messages.edited_share", min(1.0, edited / (1 - deleted)), src, "edited / non-deleted messages")
+            share = min(1.0, edited / (1 - deleted))
+            fitted["edited_share"] = log.value("messages.edited_share", share, src, "edited / non-deleted messages")
+            found.add("edited_share")
     replies = _ratio(flags.replies, n)
     if replies is not None and n and n > conversations:
-        rec.set(
-            "messages.reply_share", min(1.0, replies / (1 - conversations / n)), src, "replies / non-first messages"
-        )
-    for name in ("deleted_share", "edited_share", "reply_share"):
-        if not any(p.name == f"messages.{name}" for p in rec.params):
-            rec.kept[f"messages.{name}"] = "messages.flags: a count it needs is suppressed"
+        share = min(1.0, replies / (1 - conversations / n))
+        fitted["reply_share"] = log.value("messages.reply_share", share, src, "replies / non-first messages")
+        found.add("reply_share")
+    for name in sorted(set(fitted) - found):
+        log.kept[f"messages.{name}"] = "messages.flags: a count it needs is suppressed"
+    return fitted
 
 
-def _conversations(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
-    c = pack.conversations
+def _conversations(pack: MetricsPack, base: DistributionSpec, log: FitLog) -> ConversationsSpec:
+    c, spec = pack.conversations, base.conversations
     edges, counts = c.group_members.EDGES, cells(c.group_members.counts)
     # A suppressed group kind (often by secondary suppression beside an empty one) is read off the group-size
     # histogram's published bins instead of being guessed from the base's mix.
     small_edge = np.asarray(edges) <= SMALL_GROUP_MAX_MEMBERS
     from_sizes = {"small_group": np.nansum(counts[small_edge]), "large_group": np.nansum(counts[~small_edge])}
     kinds = {k: from_sizes[k] if v is None and k in from_sizes else v for k, v in c.kinds.model_dump().items()}
-    rec.set_shares(
+    type_mix = log.shares(
         "conversations.type_mix",
-        est.shares(kinds, KINDS, pack.entities.conversations, base.conversations.type_mix.model_dump()),
+        est.shares(kinds, KINDS, pack.entities.conversations, spec.type_mix.model_dump()),
         "conversations.kinds (suppressed group kinds: conversations.group_members)",
     )
-    small, large = base.conversations.small_group_members, base.conversations.large_group_members
+    small, large = spec.small_group_members, spec.large_group_members
     src = "conversations.group_members"
     if isinstance(small, Geometric):
+        geometric = small
 
-        def fit_small() -> None:
-            fit = est.fit_geometric(edges, counts, small.min, small.max, "small group members")
-            rec.set("conversations.small_group_members.p", fit.params[0], src, "binned MLE, geometric", fit)
+        def fit_small() -> Geometric:
+            fit = est.fit_geometric(edges, counts, geometric.min, geometric.max, "small group members")
+            p = log.value("conversations.small_group_members.p", fit.params[0], src, "binned MLE, geometric", fit)
+            return Geometric(**(geometric.model_dump() | {"p": p}))
 
-        rec.run("conversations.small_group_members", fit_small)
+        small = log.attempt("conversations.small_group_members", fit_small, small)
     else:
-        rec.kept["conversations.small_group_members"] = f"the base spec's small groups are a {small.kind}"
+        log.kept["conversations.small_group_members"] = f"the base spec's small groups are a {small.kind}"
     if isinstance(large, PowerLaw):
+        power = large
 
-        def fit_large() -> None:
-            fit = est.fit_power_law_members(edges, counts, large, "large group members")
-            rec.set("conversations.large_group_members.alpha", fit.params[0], src, "binned MLE, power law", fit)
+        def fit_large() -> PowerLaw:
+            fit = est.fit_power_law_members(edges, counts, power, "large group members")
+            alpha = log.value(
+                "conversations.large_group_members.alpha", fit.params[0], src, "binned MLE, power law", fit
+            )
+            return PowerLaw(**(power.model_dump() | {"alpha": alpha}))
 
-        rec.run("conversations.large_group_members", fit_large)
+        large = log.attempt("conversations.large_group_members", fit_large, large)
     else:
-        rec.kept["conversations.large_group_members"] = f"the base spec's large groups are a {large.kind}"
+        log.kept["conversations.large_group_members"] = f"the base spec's large groups are a {large.kind}"
     groups = (c.kinds.small_group or 0) + (c.kinds.large_group or 0)
     others = (c.group_memberships or 0) - groups  # the creator never leaves
+    inactive = spec.inactive_member_share
     if c.inactive_group_memberships is not None and others > 0:
-        rec.set(
+        inactive = log.value(
             "conversations.inactive_member_share",
             min(1.0, c.inactive_group_memberships / others),
             "conversations.inactive_group_memberships",
             "inactive / non-creator group memberships",
         )
     else:
-        rec.kept["conversations.inactive_member_share"] = "group membership counts are suppressed"
+        log.kept["conversations.inactive_member_share"] = "group membership counts are suppressed"
+    return ConversationsSpec(
+        type_mix=spec.type_mix if type_mix is None else ConversationMix(**type_mix),
+        small_group_members=small,
+        large_group_members=large,
+        inactive_member_share=inactive,
+    )
 
 
-def _time(pack: MetricsPack, base: DistributionSpec, rec: _Recorder) -> None:
-    t = pack.timing
-    rec.set("time.window_days", pack.window_days, "window_days", "the pack's window")
-    end_day = int(base.time.window_end.timestamp() // 86400)
+def _time(pack: MetricsPack, base: DistributionSpec, log: FitLog) -> TimeSpec:
+    t, spec = pack.timing, base.time
+    log.report("time.window_days", pack.window_days, "window_days", "the pack's window", None)
+    end_day = int(spec.window_end.timestamp() // 86400)
     days = np.arange(end_day - pack.window_days, end_day)
     exposure = np.bincount((days + 3) % 7, minlength=7)  # 1970-01-01 was a Thursday; Monday = 0
-    rec.run(
+
+    def profile(name: str, source: str, method: str, fit: Callable[[], list[float]]) -> Callable[[], list[float]]:
+        def reported() -> list[float]:
+            values = fit()
+            log.report(name, values, source, method, None)
+            return values
+
+        return reported
+
+    hours = profile(
         "time.hour_profile",
-        lambda: rec.set(
-            "time.hour_profile",
-            est.relative_profile(t.hour_of_day),
-            "timing.hour_of_day",
-            "messages per hour, relative to the mean",
-        ),
+        "timing.hour_of_day",
+        "messages per hour, relative to the mean",
+        lambda: est.relative_profile(t.hour_of_day),
     )
-    rec.run(
+    weekdays = profile(
         "time.weekday_profile",
-        lambda: rec.set(
-            "time.weekday_profile",
-            est.relative_profile(t.day_of_week, exposure),
-            "timing.day_of_week",
-            "messages per weekday / days of that weekday in the window, relative to the mean",
-        ),
+        "timing.day_of_week",
+        "messages per weekday / days of that weekday in the window, relative to the mean",
+        lambda: est.relative_profile(t.day_of_week, exposure),
     )
-    rec.run("time.sessions", lambda: _sessions(pack, rec))
+    return TimeSpec(
+        window_end=spec.window_end,
+        window_days=pack.window_days,
+        hour_profile=log.attempt("time.hour_profile", hours, spec.hour_profile),
+        weekday_profile=log.attempt("time.weekday_profile", weekdays, spec.weekday_profile),
+        sessions=log.attempt("time.sessions", lambda: _sessions(pack, log), spec.sessions),
+    )
 
 
-def _sessions(pack: MetricsPack, rec: _Recorder) -> None:
+def _sessions(pack: MetricsPack, log: FitLog) -> Sessions:
     """One empirical gap law per conversation size class.
 
     A class with too few published gaps (its cells had fewer than k senders) gets the law of the gaps the published
@@ -369,7 +388,7 @@ def _sessions(pack: MetricsPack, rec: _Recorder) -> None:
             fitted[name] = law_of(counts, f"gaps of timing.gaps_by_size.{name}")
             explained += np.nan_to_num(counts)
         except InputError as exc:
-            rec.kept[f"time.sessions.by_size.{name}"] = f"{exc}; uses the gaps the published classes leave unexplained"
+            log.kept[f"time.sessions.by_size.{name}"] = f"{exc}; uses the gaps the published classes leave unexplained"
     residual: laws.Chosen | None = None
     with contextlib.suppress(InputError):  # too few unexplained gaps: the next smaller class's law is used
         residual = law_of(np.maximum(pooled - explained, 0.0), "gaps unexplained by the published size classes")
@@ -381,10 +400,9 @@ def _sessions(pack: MetricsPack, rec: _Recorder) -> None:
             raise InputError(f"time.sessions: the gap law of {name} is not binned")  # only binned candidates
         classes.append(GapClass(min_messages=min_messages, gaps_s=chosen.law))
         source = f"timing.gaps_by_size.{name}" if name in fitted else "timing.interarrival - published classes"
-        rec.law(f"time.sessions.by_size.{name}.gaps_s", chosen, source)
+        log.law(f"time.sessions.by_size.{name}.gaps_s", chosen, source)
         previous = chosen
-    sessions = Sessions(break_s=SESSION_BREAK_S, by_size=classes)
-    rec.raw["time"]["sessions"] = sessions.model_dump(mode="json")
+    return Sessions(break_s=SESSION_BREAK_S, by_size=classes)
 
 
 def _read_receipts(pack: MetricsPack, base: DistributionSpec, log: FitLog) -> ReadReceiptsSpec:
@@ -545,40 +563,35 @@ def production_counts(pack: MetricsPack) -> Counts | None:
     return Counts(users=e.users, conversations=conversations, messages=e.messages_in_window)
 
 
-def _validated(raw: dict[str, Any]) -> DistributionSpec:
-    try:
-        return DistributionSpec.model_validate(raw)
-    except ValueError as exc:
-        raise SpecError("calibrated spec", [str(exc)]) from None
-
-
 def calibrate_spec(pack: MetricsPack, base: DistributionSpec) -> tuple[DistributionSpec, CalibrationReport]:
     """Fit ``base``'s parameters to ``pack``; return the calibrated spec and its fit report.
 
     Raises:
         SpecError: the fitted values do not form a valid spec (the message names the field).
     """
-    rec = _Recorder(base)
-    for group in (_messages, _conversations, _time):
-        group(pack, base, rec)
+    log = FitLog()
     try:
-        typed = {
-            "read_receipts": _read_receipts(pack, base, rec),
-            "users": _users(pack, base, rec),
-            "attachments": _attachments(pack, base, rec),
-        }
+        spec = DistributionSpec(
+            spec_version=base.spec_version,
+            blocks=base.blocks,
+            messages=_messages(pack, base, log),
+            conversations=_conversations(pack, base, log),
+            time=_time(pack, base, log),
+            read_receipts=_read_receipts(pack, base, log),
+            users=_users(pack, base, log),
+            attachments=_attachments(pack, base, log),
+        )
     except ValueError as exc:
         raise SpecError("calibrated spec", [str(exc)]) from None
-    spec = _validated(rec.raw | {name: piece.model_dump(mode="json") for name, piece in typed.items()})
     counts = production_counts(pack)
     observed = cells(pack.users.messages_sent.counts)
     if counts is None or np.nansum(observed) < est.MIN_UNITS:
-        rec.kept["users.activity"] = "entity counts or messages per user are suppressed"
+        log.kept["users.activity"] = "entity counts or messages per user are suppressed"
     else:
         alpha, ks = fit_activity_alpha(spec, counts, pack.users.messages_sent.EDGES, observed)
         fit = est.Fit((alpha,), ks, float(np.nansum(observed)))
         how = "simulated member and sender draws, exponent with the smallest KS distance"
-        alpha = rec.value("users.activity.alpha", alpha, "users.messages_sent", how, fit)
+        alpha = log.value("users.activity.alpha", alpha, "users.messages_sent", how, fit)
         activity = PowerLaw(**(spec.users.activity.model_dump() | {"alpha": alpha}))
         spec = spec.model_copy(update={"users": spec.users.model_copy(update={"activity": activity})})
     report = CalibrationReport(
@@ -587,8 +600,8 @@ def calibrate_spec(pack: MetricsPack, base: DistributionSpec) -> tuple[Distribut
         spec_sha256=model_sha256(spec),
         window_days=pack.window_days,
         production_counts=production_counts(pack),
-        parameters=rec.params,
-        kept_from_base=rec.kept,
+        parameters=log.params,
+        kept_from_base=log.kept,
     )
     return spec, report
 
