@@ -5,6 +5,9 @@ maximum likelihood on the published cells (``estimators``); mixes and rates are 
 through what the generator does (a first message is never a reply, a deleted message is never edited, ...);
 the activity exponent is found by simulation (``activity``). Parameters whose cells were suppressed keep the
 base value and are listed, with the reason, in the report.
+
+Each spec section is fitted by its own function, which returns the typed section (``MessagesSpec``, ``TimeSpec``,
+...) built from the base's and writes what it fitted, how and how well, to a ``FitLog``: the fit report.
 """
 
 from __future__ import annotations
