@@ -24,8 +24,6 @@ from synthcore.calibrate import estimators as est
 from synthcore.calibrate import laws
 from synthcore.calibrate.activity import fit_activity_alpha
 from synthcore.errors import InputError, SpecError
-from synthcore.fidelity.observe import SMALL_GROUP_MAX_MEMBERS
-from synthcore.fidelity.pack_targets import cells
 from synthcore.spec.bands import Counts
 from synthcore.spec.calibration import CalibrationReport, FittedParameter
 from synthcore.spec.distribution import (
@@ -59,9 +57,11 @@ from synthcore.spec.metrics_pack import (
     GAP_SIZE_CLASS_EDGES,
     GAP_SIZE_CLASS_FIELDS,
     SESSION_BREAK_S,
+    SMALL_GROUP_MAX_MEMBERS,
     TIME_EDGES_S,
     MetricsPack,
 )
+from synthcore.stats.cells import cells, share
 from synthcore.stats.laws import read_delay_cdf
 
 KINDS = ("direct", "small_group", "large_group")
@@ -139,10 +139,6 @@ class FitLog:
         except InputError as exc:
             self.kept[name] = str(exc)
             return base
-
-
-def _ratio(part: int | None, whole: int | None) -> float | None:
-    return None if part is None or not whole else part / whole
 
 
 def _unaccounted_message_share(
@@ -252,22 +248,22 @@ def _flags(pack: MetricsPack, base: MessagesSpec, log: FitLog) -> dict[str, floa
     """Deleted, edited and reply shares, inverted through what the generator does (MessagesSpec field names)."""
     flags, n = pack.messages.flags, pack.entities.messages_in_window
     fitted = {"deleted_share": base.deleted_share, "edited_share": base.edited_share, "reply_share": base.reply_share}
-    deleted = _ratio(flags.deleted, n)
+    deleted = share(flags.deleted, n)
     conversations = pack.entities.conversations or 0
     src = "messages.flags"
     found = set()
     if deleted is not None:
         fitted["deleted_share"] = log.value("messages.deleted_share", deleted, src, "deleted / messages")
         found.add("deleted_share")
-        edited = _ratio(flags.edited, n)
+        edited = share(flags.edited, n)
         if edited is not None:
-            share = min(1.0, edited / (1 - deleted))
-            fitted["edited_share"] = log.value("messages.edited_share", share, src, "edited / non-deleted messages")
+            rate = min(1.0, edited / (1 - deleted))
+            fitted["edited_share"] = log.value("messages.edited_share", rate, src, "edited / non-deleted messages")
             found.add("edited_share")
-    replies = _ratio(flags.replies, n)
+    replies = share(flags.replies, n)
     if replies is not None and n and n > conversations:
-        share = min(1.0, replies / (1 - conversations / n))
-        fitted["reply_share"] = log.value("messages.reply_share", share, src, "replies / non-first messages")
+        rate = min(1.0, replies / (1 - conversations / n))
+        fitted["reply_share"] = log.value("messages.reply_share", rate, src, "replies / non-first messages")
         found.add("reply_share")
     for name in sorted(set(fitted) - found):
         log.kept[f"messages.{name}"] = "messages.flags: a count it needs is suppressed"
@@ -410,7 +406,7 @@ def _sessions(pack: MetricsPack, log: FitLog) -> Sessions:
 
 def _read_receipts(pack: MetricsPack, base: DistributionSpec, log: FitLog) -> ReadReceiptsSpec:
     r, spec = pack.read_receipts, base.read_receipts
-    direct = _ratio(r.direct_messages_read, r.direct_messages)
+    direct = share(r.direct_messages_read, r.direct_messages)
     probability = spec.direct_read_probability
     if direct is None:
         log.kept["read_receipts.direct_read_probability"] = "direct message counts are suppressed"
@@ -494,7 +490,7 @@ def _users(pack: MetricsPack, base: DistributionSpec, log: FitLog) -> UsersSpec:
     u, users, spec = pack.users, pack.entities.users, base.users
     profile = spec.profile.model_dump()
     for field in profile:
-        value = _ratio(getattr(u.profile, field), users)
+        value = share(getattr(u.profile, field), users)
         if value is None:
             log.kept[f"users.profile.{field}"] = "the count is suppressed"
         else:
