@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -27,11 +28,14 @@ from synthcore.spec.database import CheckResult, IntegrityReport
 from synthcore.spec.io import load_model
 from synthcore.spec.reports import GenerationReport
 from synthcore.spec.tables import TABLES
-from synthcore.verify.checks import Check, Scan, integrity_scans
+from synthcore.verify.checks import Check, Scan, integrity_scans, offenders_query
 
 APPLICATION_NAME = "synthcore-verify"
-# Room for the duplicate-createdAt aggregate over messages to hash or sort in memory instead of spilling.
-WORK_MEM = "256MB"
+# Session settings of the scans, from EXPLAIN (ANALYZE) on the dev band (benchmarks/RESULTS.md): work_mem keeps the
+# hash table of 5 M messages (by id, ~500 MB at the default hash_mem_multiplier 2) and the sort of their 5 M moment
+# hashes in memory; JIT off because compiling the reference pass cost 2.2 s of its ~10 s, in every parallel worker,
+# and won nothing back on these hash-and-count plans.
+SETTINGS = {"work_mem": "256MB", "jit": "off"}
 _KINDS = {"p": "primary key", "u": "unique index", "f": "foreign key"}
 
 
@@ -63,11 +67,18 @@ def constraint_proof(check: Check, catalog: dict[str, Constraint]) -> tuple[str 
     return f"validated {_KINDS[found.kind]} {key.name}", ""
 
 
-def _scanned(scan: Scan, row: tuple[object, ...] | None, reasons: list[str]) -> list[CheckResult]:
+def _scanned(
+    conn: psycopg.Connection, scan: Scan, row: tuple[Any, ...] | None, reasons: list[str]
+) -> list[CheckResult]:
+    """Results of one scan; a count that differs from the expected one is replaced by its offenders' exact count."""
     shared = f" (one pass with {len(scan.checks) - 1} other check(s))" if len(scan.checks) > 1 else ""
     results = []
     for i, (check, reason) in enumerate(zip(scan.checks, reasons, strict=True)):
-        observed, sample = (int(row[2 * i]), list(row[2 * i + 1])) if row else (-1, [])  # type: ignore[call-overload]
+        observed = int(row[i]) if row else -1
+        sample: list[str] = []
+        if observed != check.expected and check.offenders is not None:
+            exact = conn.execute(offenders_query(check.offenders)).fetchone()
+            observed, sample = (int(exact[0]), list(exact[1])) if exact else (-1, [])
         results.append(
             CheckResult(
                 name=check.name,
@@ -125,7 +136,8 @@ def check_integrity(
             expected = {t: report.tables[t].rows for t in TABLES} if report else _ledger_rows(conn, schema)
             catalog = {} if full else constraints(conn, schema)
             use_schema(conn, schema)
-            conn.execute(sql.SQL("SET LOCAL work_mem = {}").format(sql.Literal(WORK_MEM)))
+            for name, value in SETTINGS.items():
+                conn.execute(sql.SQL("SET LOCAL {} = {}").format(sql.Identifier(name), sql.Literal(value)))
             results = []
             for scan in integrity_scans(expected):
                 proofs = [(None, "") if full else constraint_proof(c, catalog) for c in scan.checks]
@@ -133,7 +145,7 @@ def check_integrity(
                     results += [_proven(c, proof or "") for c, (proof, _) in zip(scan.checks, proofs, strict=True)]
                 else:
                     row = conn.execute(scan.query).fetchone()
-                    results += _scanned(scan, row, [reason for _, reason in proofs])
+                    results += _scanned(conn, scan, row, [reason for _, reason in proofs])
     failed = [r.name for r in results if not r.passed]
     return IntegrityReport(
         schema_name=schema,
