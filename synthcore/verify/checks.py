@@ -5,10 +5,9 @@ over a table can evaluate several checks (row count and chat semantics of messag
 and the reply rule in one pass over what references a message). A count that equals the expected value is exact;
 otherwise verify runs the check's ``offenders`` statement for the exact count and a sample of offending keys, so the
 passes compute counts only (no key text per row, no ordered sample aggregates, so PostgreSQL may run them in
-parallel). Every statement runs with
-``search_path`` set to the run schema. Key checks are derived from specs/schema.sql and carry their key: when the
-catalog holds that key as a validated constraint, verify reports the check as proven by the constraint instead of
-scanning (see verify.py).
+parallel). Every statement runs with ``search_path`` set to the run schema. Key checks are derived from
+specs/schema.sql and carry their key: when the catalog holds that key as a validated constraint, verify reports the
+check as proven by the constraint instead of scanning (see verify.py).
 """
 
 from __future__ import annotations

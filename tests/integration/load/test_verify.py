@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import subprocess
 import sys
 import uuid
@@ -12,7 +13,10 @@ import pytest
 from conftest import SCHEMA, Dataset
 
 from synthcore.errors import InputError, IntegrityCheckFailed
+from synthcore.spec.database import CheckResult
 from synthcore.verify import check_integrity, raise_on_failure
+from synthcore.verify.checks import Scan, integrity_scans
+from synthcore.verify.verify import _lane
 
 SYNTHCORE = str(Path(sys.executable).with_name("synthcore"))
 
@@ -120,6 +124,21 @@ def test_a_shared_created_at_is_counted_exactly_past_the_hash_pass(loaded: str, 
     report = check_integrity(loaded, SCHEMA, dataset.report_path)
     shared = next(c for c in report.checks if c.name == "messages_created_strictly_increasing")
     assert (shared.passed, shared.method, shared.observed, shared.sample) == (False, "sql", 1, [moment[0][0]])
+
+
+def test_a_second_lane_scans_the_exported_snapshot(loaded: str, dataset: Dataset) -> None:
+    """A row deleted after the lead exported its snapshot is still counted by a lane that imported it."""
+    counts = integrity_scans({t: r.rows for t, r in dataset.report.tables.items()})[0]
+    pending: queue.Queue[tuple[int, Scan, list[str]]] = queue.Queue()
+    pending.put((0, counts, [""] * len(counts.checks)))
+    parts: dict[int, list[CheckResult]] = {}
+    with psycopg.connect(loaded) as lead:
+        lead.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        snapshot = str(lead.execute("SELECT pg_export_snapshot()").fetchone()[0])  # type: ignore[index]
+        _inject(loaded, "DELETE FROM conversation_users WHERE ctid = (SELECT min(ctid) FROM conversation_users)")
+        _lane(loaded, SCHEMA, snapshot, pending, parts)
+    assert pending.empty() and all(c.passed for c in parts[0])
+    assert "row_count_conversation_users" in check_integrity(loaded, SCHEMA, dataset.report_path).failed
 
 
 def test_unknown_schema_is_refused(pg_dsn: str) -> None:
