@@ -66,10 +66,10 @@ def _print_checks(report: Path) -> None:
     from synthcore.spec.io import load_model
 
     for check in load_model(IntegrityReport, report).checks:
-            print(
-                f"{'ok  ' if check.passed else 'FAIL'} {check.name}: {check.observed} (expected {check.expected})"
-                f" [{check.proof}]"
-            )
+        print(
+            f"{'ok  ' if check.passed else 'FAIL'} {check.name}: {check.observed} (expected {check.expected})"
+            f" [{check.proof}]"
+        )
 
 
 @app.command()

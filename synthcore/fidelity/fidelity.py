@@ -20,10 +20,12 @@ from synthcore.errors import InputError, SpecError
 from synthcore.fidelity.gate import Limit, judge, thresholds_for, unknown_overrides, verdict
 from synthcore.fidelity.observe import (
     SCALAR_UNITS,
+    SHARE_CLUSTERS_SQL,
     observe_categories,
     observe_histogram,
     observe_quantiles,
     observe_scalar,
+    observe_share_spread,
     observe_units,
     stage_dataset,
 )
@@ -31,7 +33,7 @@ from synthcore.fidelity.pack_targets import pack_targets
 from synthcore.fidelity.plots import render_markdown, write_plots
 from synthcore.fidelity.source import open_parquet, open_postgres
 from synthcore.fidelity.spec_targets import spec_targets
-from synthcore.fidelity.targets import CategoryTarget, NumericTarget, Targets
+from synthcore.fidelity.targets import CategoryTarget, NumericTarget, ScalarTarget, Targets
 from synthcore.load.preflight import preflight_dataset
 from synthcore.names import validate_schema_name
 from synthcore.spec.bands import Counts
@@ -103,6 +105,34 @@ def _effective(n: float, target_units: float | None) -> float:
     return n if target_units is None or target_units <= 0 else n * target_units / (n + target_units)
 
 
+def _share_noise(con: duckdb.DuckDBPyConnection, st: ScalarTarget) -> float:
+    """The sampling-noise bound of a share: clustered by conversation for message-level shares, else Bernoulli."""
+    if st.metric in SHARE_CLUSTERS_SQL:
+        standard_error, conversations = observe_share_spread(con, st.metric)
+        return noise_bounds.clustered_share_critical(standard_error, conversations, st.units)
+    return noise_bounds.share_critical(st.expected, _effective(observe_units(con, SCALAR_UNITS[st.metric]), st.units))
+
+
+def _quantile_checks(con: duckdb.DuckDBPyConnection, nt: NumericTarget, n: float, limit: Limit) -> list[CheckResult]:
+    """Relative error of each quantile, with an order-statistic noise bound.
+
+    The noise is how far the observed quantiles move over the band of levels that holds the target's quantile at
+    ``n`` units (distribution-free, so right for heavy tails too).
+    """
+    levels = sorted(nt.quantiles)
+    bands = [noise_bounds.quantile_band(q, n) for q in levels]
+    values = observe_quantiles(con, nt.metric, [*levels, *(level for band in bands for level in band)])
+    checks = []
+    for i, (q, value) in enumerate(zip(levels, values, strict=False)):
+        low, high = values[len(levels) + 2 * i], values[len(levels) + 2 * i + 1]
+        qname, expected = _quantile_name(nt.name, q), nt.quantiles[q]
+        noise = max(high - value, value - low) / abs(expected) if expected else 0.0
+        error = partial(stats.relative_error, value, expected)
+        threshold = limit(qname, "relative_error", noise)
+        checks.append(judge(qname, nt.metric, "relative_error", error, threshold, value, expected, noise))
+    return checks
+
+
 def _numeric_checks(
     con: duckdb.DuckDBPyConnection, nt: NumericTarget, limit: Limit
 ) -> tuple[list[CheckResult], Comparison]:
@@ -115,12 +145,7 @@ def _numeric_checks(
     compute = partial(distance, observed[ok], nt.expected[ok])
     checks = [judge(name, nt.metric, nt.stat, compute, limit(name, nt.stat, noise), noise=noise)]
     if nt.quantiles and total:
-        levels = sorted(nt.quantiles)
-        for q, value in zip(levels, observe_quantiles(con, nt.metric, levels), strict=True):
-            qname, expected = _quantile_name(nt.name, q), nt.quantiles[q]
-            error = partial(stats.relative_error, value, expected)
-            threshold = limit(qname, "relative_error", 0.0)
-            checks.append(judge(qname, nt.metric, "relative_error", error, threshold, value, expected, 0.0))
+        checks += _quantile_checks(con, nt, _effective(total, nt.units), limit)
     comparison = Comparison(
         metric=nt.name,
         lower_edges=nt.lower_edges.tolist(),
@@ -170,8 +195,7 @@ def evaluate(
         value = observe_scalar(con, st.metric, st.min_messages)
         name = f"{st.name}.error"
         error = partial(_scalar_error, value, st.expected, st.kind)
-        n = _effective(observe_units(con, SCALAR_UNITS[st.metric]), st.units)
-        noise = noise_bounds.share_critical(st.expected, n) if st.kind == "absolute_error" else 0.0
+        noise = _share_noise(con, st) if st.kind == "absolute_error" else 0.0
         threshold = limit(name, st.kind, noise)
         checks.append(judge(name, st.metric, st.kind, error, threshold, value, st.expected, noise))
     return checks, comparisons

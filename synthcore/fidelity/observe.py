@@ -126,15 +126,26 @@ UNITS_SQL: dict[str, str] = {
     # the sessions of one conversation cluster in days: its (conversation, day) pairs are the weekday's draws
     "conversation_days": f"SELECT count(*) FROM (SELECT DISTINCT conv, created_us // {US_PER_DAY} FROM s_messages)",
 }
-# The units each scalar share is a mean over; heavy-room traffic moves by whole conversations.
-SCALAR_UNITS = {
-    "heavy_room_message_share": "conversations",
-    "read_rate": "messages",
-    "direct_read_rate": "direct_messages",
-    "reply_share": "messages",
-    "edited_share": "messages",
-    "deleted_share": "messages",
-} | {f"profile.{f}": "users" for f in ("display_name", "avatar_url", "bio", "phone_number", "last_seen")}
+# The independent units of the shares that are plain means of one draw per unit (``SHARE_CLUSTERS_SQL`` has the
+# rest); heavy-room traffic moves by whole conversations.
+SCALAR_UNITS = {"heavy_room_message_share": "conversations"} | {
+    f"profile.{f}": "users" for f in ("display_name", "avatar_url", "bio", "phone_number", "last_seen")
+}
+# Message-level shares as ratios of per-conversation sums (``num`` over ``den``, one row per conversation). The
+# messages of one conversation share its members and readers, so they are not independent draws (a group message
+# has as many receipts as readers): the conversation is the sampling unit, and the noise comes from these clusters.
+SHARE_CLUSTERS_SQL: dict[str, str] = {
+    "read_rate": """SELECT p.messages AS den, coalesce(r.n, 0) AS num FROM s_per_conversation p
+                    LEFT JOIN (SELECT m.conv, count(*) AS n FROM s_receipts r JOIN s_messages m ON m.id = r.message
+                               GROUP BY m.conv) r ON r.conv = p.id
+                    WHERE p.messages > 0""",
+    "direct_read_rate": """SELECT count(DISTINCT m.id) AS den, count(DISTINCT r.message) AS num FROM s_messages m
+                           LEFT JOIN s_receipts r ON r.message = m.id AND r.by_other
+                           WHERE m.conv_type = 'DIRECT' GROUP BY m.conv""",
+    "reply_share": "SELECT count(*) AS den, count_if(is_reply) AS num FROM s_messages GROUP BY conv",
+    "edited_share": "SELECT count(*) AS den, count_if(is_edited) AS num FROM s_messages GROUP BY conv",
+    "deleted_share": "SELECT count(*) AS den, count_if(is_deleted) AS num FROM s_messages GROUP BY conv",
+}
 
 # Scalar shares; ``$min_messages`` is the heavy-room threshold.
 SCALAR_SQL: dict[str, str] = {
@@ -246,3 +257,21 @@ def observe_scalar(con: duckdb.DuckDBPyConnection, metric: str, min_messages: in
             raise InputError(f"metric {metric!r} needs the heavy-room threshold min_messages")
         params = {"min_messages": min_messages}
     return _scalar(con, SCALAR_SQL[metric], params)
+
+
+def observe_share_spread(con: duckdb.DuckDBPyConnection, metric: str) -> tuple[float, int]:
+    """Standard error of a message-level share, clustered by conversation, and the number of conversations.
+
+    The ratio estimator's linearised variance: ``k / (k - 1) * sum((num - R * den)^2) / (sum den)^2``.
+    """
+    if metric not in SHARE_CLUSTERS_SQL:
+        raise InputError(f"unknown clustered share {metric!r}; known: {', '.join(SHARE_CLUSTERS_SQL)}")
+    row = con.execute(
+        f"""WITH c AS ({SHARE_CLUSTERS_SQL[metric]}),
+                 t AS (SELECT sum(num) / sum(den) AS r, sum(den) AS d, count(*) AS k FROM c WHERE den > 0)
+            SELECT CASE WHEN k > 1 THEN sqrt(sum(power(num - r * den, 2)) * k / (k - 1)) / d END, k
+            FROM c, t WHERE den > 0 GROUP BY r, d, k"""
+    ).fetchone()
+    if row is None or row[0] is None:
+        return float("nan"), 0 if row is None else int(row[1])
+    return float(row[0]), int(row[1])

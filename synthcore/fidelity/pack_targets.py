@@ -169,7 +169,11 @@ def pack_targets(pack: MetricsPack, heavy_min_messages: int = HEAVY_ROOM_MIN_MES
             continue
         scalars.append(
             ScalarTarget(
-                name, name, value, min_messages=heavy_min_messages if name == "heavy_room_message_share" else None
+                name,
+                name,
+                value,
+                min_messages=heavy_min_messages if name == "heavy_room_message_share" else None,
+                units=users if name.startswith("profile.") else conversations,  # production is a sample too
             )
         )
     return Targets("metrics_pack", model_sha256(pack), numeric, categories, scalars, not_checked)

@@ -90,8 +90,6 @@ def foreign_keys() -> list[KeyRef]:
     return [KeyRef(m[2], m[1], _columns(m[3]), m[4], _columns(m[5])) for m in _FOREIGN_KEY.finditer(text)]
 
 
-
-
 def use_schema(conn: psycopg.Connection, schema: str) -> None:
     """Point the current transaction's search_path at ``schema`` only, so unqualified DDL lands there."""
     conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))

@@ -306,9 +306,7 @@ class Sessions(StrictModel):
     a short stretch of the window; one whose gaps would not fit the window has its between-session gaps shrunk.
     """
 
-    break_s: float = Field(
-        gt=0, le=MAX_DELAY_S, description="a gap longer than this many seconds starts a new session"
-    )
+    break_s: float = Field(gt=0, le=MAX_DELAY_S, description="a gap longer than this many seconds starts a new session")
     by_size: list[GapClass] = Field(min_length=1, description="size classes, smallest first; the first starts at 2")
 
     @model_validator(mode="after")

@@ -40,6 +40,29 @@ def share_critical(p: float, n: float) -> float:
     return z * math.sqrt(max(p * (1.0 - p), 0.25 / n) / n)
 
 
+def quantile_band(q: float, n: float) -> tuple[float, float]:
+    """Levels around ``q`` whose observed quantiles hold the target's q-quantile but with probability FALSE_ALARM.
+
+    For ``n`` draws; order statistics: the rank of the quantile is binomial (normal approximation).
+    """
+    if n <= 0:
+        return 0.0, 1.0
+    half = _normal_quantile(1.0 - FALSE_ALARM / 2) * math.sqrt(q * (1.0 - q) / n) + 1.0 / n
+    return max(0.0, q - half), min(1.0, q + half)
+
+
+def clustered_share_critical(standard_error: float, clusters: float, target_clusters: float | None = None) -> float:
+    """Absolute error of a share exceeded with probability FALSE_ALARM, from its clustered standard error.
+
+    Against a target that is itself a sample of ``target_clusters`` clusters, the target's variance is taken as the
+    observed one scaled by the cluster counts (the same process at another size); against a closed form, none.
+    """
+    if clusters < 2 or not math.isfinite(standard_error):
+        return 1.0
+    scale = 1.0 + (clusters / target_clusters if target_clusters else 0.0)
+    return _normal_quantile(1.0 - FALSE_ALARM / 2) * standard_error * math.sqrt(scale)
+
+
 def _normal_quantile(q: float) -> float:
     from scipy.special import ndtri
 

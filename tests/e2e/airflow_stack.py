@@ -93,6 +93,16 @@ class AirflowStack:
             if "synthdata task failed" in line
         ]  # fmt: skip
 
+    def explain(self, dag_id: str, run_id: str) -> str:
+        """Why a run ended as it did: every task's state and try, then the failure lines of its logs."""
+        states = {
+            f"{t['task_id']}[{t['map_index']}]"
+            if t["map_index"] >= 0
+            else t["task_id"]: f"{t['state']}/{t['try_number']}"
+            for t in self.task_instances(dag_id, run_id)
+        }
+        return f"tasks: {states}; failures: {self.failures(dag_id, run_id)}; logs: {self.home}"
+
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         reply = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 1000})
         return list(reply.json()["task_instances"])

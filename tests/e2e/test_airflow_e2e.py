@@ -160,7 +160,7 @@ def test_approved_pack_is_uploaded_encrypted_and_triggers_a_dataset_that_survive
     assert _answer(stack, run_id, "engineer", "Approve").status_code == 403  # not an assigned privacy officer
     answered = _answer(stack, run_id, "privacy-officer", "Approve")
     assert answered.status_code == 200, answered.text
-    assert stack.wait_run(SHAPE, run_id) == "success"
+    assert stack.wait_run(SHAPE, run_id) == "success", stack.explain(SHAPE, run_id)
 
     uploaded = _xcom(stack, SHAPE, run_id, "upload")
     assert sorted(_pack_objects(s3)) == ["metrics-packs/pack.json", "metrics-packs/pack_mapping.json"]
@@ -194,7 +194,7 @@ def test_approved_pack_is_uploaded_encrypted_and_triggers_a_dataset_that_survive
         timeout=180,
     )
     databases.start()
-    assert stack.wait_run(DATASET, dataset_run, timeout=900) == "success", stack.failures(DATASET, dataset_run)
+    assert stack.wait_run(DATASET, dataset_run, timeout=900) == "success", stack.explain(DATASET, dataset_run)
 
     tis = _states(stack, DATASET, dataset_run)
     loads = [t for (task, _), t in tis.items() if task == "chunk.load"]
@@ -217,13 +217,15 @@ def test_rejected_and_unanswered_packs_upload_nothing(stack: AirflowStack, s3: d
     rejected = _shape_run(stack)
     _hitl(stack, rejected)
     assert _answer(stack, rejected, "privacy-officer", "Reject").status_code == 200
-    assert stack.wait_run(SHAPE, rejected) == "success"
+    assert stack.wait_run(SHAPE, rejected) == "success", stack.explain(SHAPE, rejected)
     assert _states(stack, SHAPE, rejected)[("upload", -1)]["state"] == "skipped"
     assert _xcom(stack, SHAPE, rejected, "decision")["outcome"] == "rejected by privacy-officer; nothing uploaded"
 
     unanswered = _shape_run(stack)
     _hitl(stack, unanswered)
-    assert stack.wait_run(SHAPE, unanswered, timeout=APPROVAL_SECONDS + 240) == "success"
+    assert stack.wait_run(SHAPE, unanswered, timeout=APPROVAL_SECONDS + 240) == "success", stack.explain(
+        SHAPE, unanswered
+    )
     assert _states(stack, SHAPE, unanswered)[("upload", -1)]["state"] == "skipped"
     decision = _xcom(stack, SHAPE, unanswered, "decision")
     assert decision["responded_by"] is None and decision["outcome"].startswith("timed out (rejected by default)")

@@ -52,6 +52,9 @@ DISTORTIONS: dict[str, tuple[Edit, str]] = {
         "messages_per_conversation.",  # the allocation to exact totals keeps the body's KS small; the tail moves
     ),
 }
+# A tail distortion shows in the KS distance only with more conversations: at 3,000 its KS (0.064) sits inside the
+# sampling noise, and the tail quantiles' order-statistic noise is wider still.
+LARGER = {"power-law exponent off by 0.3": Counts(users=4_000, conversations=6_000, messages=300_000)}
 
 
 def _spec(edit: Edit | None) -> DistributionSpec:
@@ -64,7 +67,14 @@ def _spec(edit: Edit | None) -> DistributionSpec:
 @pytest.mark.parametrize("distortion", sorted(DISTORTIONS))
 def test_a_single_distortion_is_no_go_naming_its_check(distortion: str, tmp_path: Path) -> None:
     edit, check = DISTORTIONS[distortion]
-    generate_dataset(tmp_path / "data", band=Band.CI, seed="power", spec=_spec(edit), counts=COUNTS, workers=1)
+    generate_dataset(
+        tmp_path / "data",
+        band=Band.CI,
+        seed="power",
+        spec=_spec(edit),
+        counts=LARGER.get(distortion, COUNTS),
+        workers=1,
+    )
     report = compute_fidelity(DEFAULT_SPEC_PATH, tmp_path / "fidelity", data_dir=tmp_path / "data")
     assert report.verdict == "NO-GO"
     named = check if check.endswith(".") else f"{check}: "

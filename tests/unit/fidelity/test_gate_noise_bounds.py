@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from synthcore.stats.noise import FALSE_ALARM, ks_critical, share_critical, tv_critical
+from synthcore.stats.noise import (
+    FALSE_ALARM,
+    clustered_share_critical,
+    ks_critical,
+    quantile_band,
+    share_critical,
+    tv_critical,
+)
 
 
 def test_bounds_hold_for_draws_from_the_target_and_shrink_with_n() -> None:
@@ -18,3 +25,37 @@ def test_bounds_hold_for_draws_from_the_target_and_shrink_with_n() -> None:
     assert np.median(tvs) > 0.2 * tv_critical(4, n) and np.median(ks) > 0.3 * ks_critical(n)
     assert ks_critical(4 * n) == pytest.approx(ks_critical(n) / 2)
     assert ks_critical(n, n) == pytest.approx(ks_critical(n / 2))
+
+
+def test_clustered_share_bound_holds_where_the_bernoulli_bound_does_not() -> None:
+    """Receipts per message cluster by conversation (sizes heavy-tailed, readers per room): the Bernoulli bound at
+    the message count fails honest data often; the clustered bound, from each draw's own spread, at FALSE_ALARM."""
+    rng = np.random.default_rng(5)
+    conversations, trials = 1500, 2000
+    sizes = np.minimum(rng.pareto(0.9, conversations) + 1, 5000).astype(np.int64)
+    readers = rng.choice([0.5, 1.0, 3.0], conversations, p=[0.5, 0.4, 0.1])
+    rate = float((sizes * readers).sum() / sizes.sum())
+    receipts = rng.poisson(sizes * readers, (trials, conversations))
+    observed = receipts.sum(axis=1) / sizes.sum()
+    spread = np.sqrt(((receipts - observed[:, None] * sizes) ** 2).sum(axis=1) * conversations / (conversations - 1))
+    spread /= sizes.sum()
+    errors = np.abs(observed - rate)
+    clustered = np.array([clustered_share_critical(se, conversations) for se in spread])
+    assert np.mean(errors > clustered) <= FALSE_ALARM * 5
+    assert np.mean(errors > share_critical(min(rate, 1.0), sizes.sum())) > 0.2
+    # against a sampled target of as many conversations the bound widens by sqrt(2); with fewer than 2 it says nothing
+    assert clustered_share_critical(0.01, 100, 100) == pytest.approx(clustered_share_critical(0.01, 100) * np.sqrt(2))
+    assert clustered_share_critical(0.01, 1) == 1.0
+
+
+def test_quantile_band_holds_the_quantile_of_heavy_tailed_draws() -> None:
+    rng = np.random.default_rng(8)
+    n, q, trials = 1500, 0.99, 2000
+    true = (1 - q) ** (-1 / 1.2)  # Pareto(1.2) quantile
+    low, high = quantile_band(q, n)
+    draws = np.sort(rng.pareto(1.2, (trials, n)) + 1, axis=1)
+    lo_values = draws[:, int(np.floor(low * (n - 1)))]
+    hi_values = draws[:, int(np.ceil(high * (n - 1)))]
+    outside = (true < lo_values) | (true > hi_values)
+    assert np.mean(outside) <= FALSE_ALARM * 5
+    assert low < q < high and quantile_band(q, 4 * n)[1] - q < (high - q) / 1.5

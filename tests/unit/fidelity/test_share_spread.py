@@ -1,0 +1,37 @@
+"""The clustered spread of message-level shares, computed in DuckDB, equals the ratio estimator's by hand."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pytest
+
+from synthcore.errors import InputError
+from synthcore.fidelity.observe import observe_share_spread
+
+
+def _spread(num: np.ndarray, den: np.ndarray) -> float:
+    k, rate = num.size, num.sum() / den.sum()
+    return float(np.sqrt(((num - rate * den) ** 2).sum() * k / (k - 1)) / den.sum())
+
+
+def test_read_rate_and_reply_share_spread_by_conversation() -> None:
+    con = duckdb.connect()
+    # conversation 1: 3 messages, 5 receipts; 2: 1 message, 0 receipts; 3: 2 messages, 4 receipts; 4: no messages
+    con.execute(
+        "CREATE TEMP TABLE s_per_conversation AS SELECT * FROM (VALUES (1, 3), (2, 1), (3, 2), (4, 0)) t(id, messages)"
+    )
+    con.execute(
+        """CREATE TEMP TABLE s_messages AS SELECT * FROM (VALUES (10, 1, true), (11, 1, false), (12, 1, false),
+           (20, 2, true), (30, 3, true), (31, 3, true)) t(id, conv, is_reply)"""
+    )
+    con.execute(
+        "CREATE TEMP TABLE s_receipts AS SELECT * FROM (VALUES (10), (10), (11), (12), (12), (30), (30), (31), (31))"
+        " t(message)"
+    )
+    se, k = observe_share_spread(con, "read_rate")
+    assert k == 3 and se == pytest.approx(_spread(np.array([5, 0, 4]), np.array([3, 1, 2])))
+    se, k = observe_share_spread(con, "reply_share")
+    assert k == 3 and se == pytest.approx(_spread(np.array([1, 1, 2]), np.array([3, 1, 2])))
+    with pytest.raises(InputError, match="unknown clustered share 'nope'"):
+        observe_share_spread(con, "nope")
