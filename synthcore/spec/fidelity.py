@@ -25,8 +25,8 @@ class Tolerance(StrEnum):
 CheckKind = Literal["ks", "tv", "relative_error", "absolute_error"]
 
 # A check's threshold is the sampling noise expected at the observed counts (synthcore.stats.noise) plus this
-# practical tolerance: how far from its target a dataset may be and still count as the same shape. Quantile checks
-# (relative error) have no noise term: the tolerance alone bounds them.
+# practical tolerance: how far from its target a dataset may be and still count as the same shape. A quantile's
+# noise (relative error) is how far the observed quantiles move over its order-statistic band.
 TOLERANCE_PRESETS: dict[Tolerance, dict[str, float]] = {
     Tolerance.STRICT: {"ks": 0.01, "tv": 0.01, "absolute_error": 0.005, "relative_error": 0.05},
     Tolerance.NORMAL: {"ks": 0.03, "tv": 0.03, "absolute_error": 0.02, "relative_error": 0.15},
