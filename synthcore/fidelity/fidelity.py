@@ -260,6 +260,7 @@ def compute_fidelity(
         comparisons=comparisons,
         not_checked=targets.not_checked,
         simulated_targets=targets.simulated,
+        bent_targets=targets.bent,
         seconds=round(time.perf_counter() - started, 3),
     )
     write_json_atomic(out_dir / REPORT_JSON, report)

@@ -16,12 +16,10 @@ from numpy.typing import NDArray
 from synthcore.errors import InputError
 from synthcore.fidelity.source import quote_ident
 from synthcore.spec.distribution import MEDIA_TYPES
-from synthcore.spec.metrics_pack import SESSION_BREAK_S
+from synthcore.spec.metrics_pack import SESSION_BREAK_S, SMALL_GROUP_MAX_MEMBERS
 
 US_PER_HOUR = 3_600_000_000
 US_PER_DAY = 24 * US_PER_HOUR
-# The metrics pack's boundary between small and large groups (ConversationKinds: "GROUP with at most 20 members").
-SMALL_GROUP_MAX_MEMBERS = 20
 
 STAGE_SQL = (
     """CREATE OR REPLACE TEMP TABLE s_conversations AS

@@ -6,7 +6,6 @@ distributions over the published bins only. Percentiles and shares the pack supp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -24,20 +23,11 @@ from synthcore.spec.metrics_pack import (
     ReadDelayBuckets,
     TimeHistogram,
 )
+from synthcore.stats.cells import cells, share
 
 # Conversations with at least this many messages are heavy rooms; it is an edge of the pack's message bins.
 HEAVY_ROOM_MIN_MESSAGES = 10_000
 DELAY_BUCKET_EDGES_S = (0.0, 30.0, 3600.0)
-
-
-def cells(values: Sequence[int | None]) -> np.ndarray:
-    """Pack cells as floats, suppressed cells as NaN."""
-    return np.array([np.nan if v is None else float(v) for v in values])
-
-
-def share(part: int | None, whole: int | None) -> float | None:
-    """``part / whole``, or None when either is suppressed or the whole is zero."""
-    return None if part is None or not whole else part / whole
 
 
 def _numeric(

@@ -114,6 +114,8 @@ def render_markdown(report: FidelityReport, images: dict[str, str]) -> str:
         )
     if report.not_checked:
         lines += ["", "## Not checked", "", *(f"- {k}: {v}" for k, v in report.not_checked.items())]
+    if report.bent_targets:
+        lines += ["", "## Bent by the counts", "", *(f"- {k}: {v}" for k, v in report.bent_targets.items())]
     if report.simulated_targets:
         lines += [
             "",

@@ -19,10 +19,10 @@ from scipy.stats import binom
 from synthcore.fidelity.simulated import SIMULATION_SEED, SimulatedShape, simulate_shape
 from synthcore.fidelity.targets import CategoryTarget, NumericTarget, ScalarTarget, Targets
 from synthcore.generate.draws import power_law_mean
-from synthcore.generate.plan import build_plan, heavy_alpha
+from synthcore.generate.plan import build_plan, heavy_alpha, message_sizes
 from synthcore.generate.timeline import US_PER_HOUR, Timeline
 from synthcore.spec.bands import Counts
-from synthcore.spec.distribution import DEVICE_TYPES, MEDIA_TYPES, MIME_TYPES, Binned, DistributionSpec, LogNormal
+from synthcore.spec.distribution import DEVICE_TYPES, MEDIA_TYPES, MIME_TYPES, DistributionSpec, LogNormal, PowerLaw
 from synthcore.spec.io import model_sha256
 from synthcore.spec.metrics_pack import ACTIVITY_EDGES, SESSION_BREAK_S, TIME_EDGES_S
 from synthcore.stats.distances import bin_masses
@@ -32,7 +32,6 @@ from synthcore.stats.laws import (
     discrete_quantiles,
     integer_edges,
     masses_from_below,
-    power_law_cdf,
     read_delay_cdf,
 )
 
@@ -48,6 +47,8 @@ DELAY_BUCKET_EDGES_S = (0.0, 30.0, 3600.0)
 SIMULATED_MESSAGES = 5_000_000
 POOLED_MESSAGES = 2_000_000
 MAX_SIMULATIONS = 10
+# A component's sizes stretched by more than this (``body_scale``, ``heavy_scale``) are reported as bent by the band.
+BENT_SCALE = 0.01
 # The plan's effective cut-offs depend on (spec, counts) only; any fixed seed yields them.
 _PLAN_SEED = "fidelity-target"
 
@@ -56,56 +57,42 @@ def _quantiles(edges: NDArray[np.float64], masses: NDArray[np.float64]) -> dict[
     return dict(zip(SPEC_QUANTILES, discrete_quantiles(edges, masses, SPEC_QUANTILES), strict=True))
 
 
-def _allocated_below(
-    k: NDArray[np.float64], alpha: float, xmin: float, xmax: float, minimum: float, mean: float
-) -> NDArray[np.float64]:
-    """P(m < k) for counts ``m = minimum + (w - minimum) * s`` rounded to nearest, w ~ power law, E[m] = mean."""
-    scale = (mean - minimum) / (power_law_mean(alpha, xmin, xmax) - minimum)
-    w_at = minimum + (k - 0.5 - minimum) / scale
-    return power_law_cdf(w_at, alpha, xmin, xmax) * (k - 0.5 > minimum)
+def messages_per_conversation(
+    spec: DistributionSpec, counts: Counts
+) -> tuple[NumericTarget, ScalarTarget, dict[str, str]]:
+    """Expected messages per conversation (body + heavy rooms) and the share of messages in heavy-size rooms.
 
-
-def messages_per_conversation(spec: DistributionSpec, counts: Counts) -> tuple[NumericTarget, ScalarTarget]:
-    """Expected messages per conversation (body + heavy rooms) and the heavy rooms' share of all messages.
-
-    The body is what the plan draws at these counts: its law scaled to the band's mean (``body_scale``, reported in
-    the generation report) when the band cannot hold the law's own mean.
+    The plan's sizes are the laws' quantiles shared out to the band's totals (``message_sizes``): a closed form of
+    (spec, counts), the same for every seed. Where the band cannot hold a law's mean, sharing out stretches the law
+    (``body_scale``); the target is the stretched law, as generated, and the returned notes name the stretch.
     """
-    eff = build_plan(spec, counts, _PLAN_SEED).effective
-    body, hr = spec.messages.per_conversation, spec.messages.heavy_rooms
-    n_heavy, heavy_msgs = int(eff["heavy_rooms"]), float(eff["heavy_messages"])
-    n_body, body_msgs = counts.conversations - n_heavy, counts.messages - heavy_msgs
-
-    def body_below(k: NDArray[np.float64]) -> NDArray[np.float64]:
-        if isinstance(body, Binned):  # m = 1 + (W - 1) * scale, W the law's integer draw, rounded to nearest
-            w_at = 1.0 + (k - 1.5) / float(eff["body_scale"])
-            return below(body, np.ceil(w_at)) * (k > 1.5)
-        return _allocated_below(k, body.alpha, body.xmin, float(eff["body_xmax"]), 1.0, body_msgs / n_body)
-
-    b_top = body.max * float(eff["body_scale"]) if isinstance(body, Binned) else float(eff["body_xmax"])
-    top = max(b_top, float(eff.get("heavy_xmax", 0.0)), heavy_msgs / max(n_heavy, 1)) * 1.5 + 2
-    edges = integer_edges(0, top)
-    mix = body_below(edges) * n_body
-    share = 0.0
-    if n_heavy:
-        h_xmax = max(float(eff["heavy_xmax"]), hr.min_messages + 1.0)
-        mix += (
-            _allocated_below(edges, heavy_alpha(spec), hr.min_messages, h_xmax, hr.min_messages, heavy_msgs / n_heavy)
-            * n_heavy
+    body, heavy, eff = message_sizes(spec, counts)
+    law, hr = spec.messages.per_conversation, spec.messages.heavy_rooms
+    # a component's mean over the law's own mean (beyond each law's minimum); a binned law's is its stretch itself
+    stretch = {"body": eff["body_scale"]}
+    if isinstance(law, PowerLaw):
+        stretch["body"] = (body.mean() - 1.0) / (power_law_mean(law.alpha, law.xmin, eff["body_xmax"]) - 1.0)
+    if heavy.size:
+        heavy_mean = power_law_mean(heavy_alpha(spec), hr.min_messages, eff["heavy_xmax"])
+        stretch["heavy-room"] = (heavy.mean() - hr.min_messages) / (heavy_mean - hr.min_messages)
+    bent = {
+        f"messages_per_conversation ({part})": (
+            f"the band's mean of {sizes.mean():.0f} messages per {part} conversation is not the law's: the law is"
+            f" stretched x{stretch[part]:.3g}, and the target is the stretched law, as generated"
         )
-        share = heavy_msgs
-    # body conversations reaching the threshold count as heavy traffic too
-    k = np.arange(hr.min_messages, int(top) + 2, dtype=np.float64)
-    if k.size > 1:
-        share += n_body * float(np.sum(k[:-1] * np.diff(body_below(k))))
-    masses = masses_from_below(mix / counts.conversations)
+        for part, sizes in (("body", body), ("heavy-room", heavy))
+        if part in stretch and abs(stretch[part] - 1.0) > BENT_SCALE
+    }
+    sizes = np.concatenate([body, heavy]).astype(np.float64)
+    edges = integer_edges(0, float(sizes.max()) * 1.5 + 2)
+    masses = bin_masses(sizes, np.ones(sizes.size), [*edges, np.inf])
     numeric = NumericTarget(
         "messages_per_conversation", "messages_per_conversation", edges, masses, quantiles=_quantiles(edges, masses)
     )
-    scalar = ScalarTarget(
-        "heavy_room_message_share", "heavy_room_message_share", share / counts.messages, min_messages=hr.min_messages
-    )
-    return numeric, scalar
+    min_messages = spec.messages.heavy_rooms.min_messages
+    share = float(sizes[sizes >= min_messages].sum()) / counts.messages
+    scalar = ScalarTarget("heavy_room_message_share", "heavy_room_message_share", share, min_messages=min_messages)
+    return numeric, scalar, bent
 
 
 def _integer_target(
@@ -288,7 +275,7 @@ def spec_targets(spec: DistributionSpec, counts: Counts, group_sizes: dict[int, 
         counts: the dataset's users, conversations and messages (the plan's cut-offs depend on them).
         group_sizes: observed member count → number of GROUP messages in conversations of that size.
     """
-    per_conv, heavy = messages_per_conversation(spec, counts)
+    per_conv, heavy, bent = messages_per_conversation(spec, counts)
     content = _integer_target(
         "content_length",
         "content_length",
@@ -322,5 +309,12 @@ def spec_targets(spec: DistributionSpec, counts: Counts, group_sizes: dict[int, 
         not_checked["group_readers"] = "the dataset has no GROUP messages"
     simulated = [t.name for t in numeric if t.units is not None]
     return Targets(
-        "spec", model_sha256(spec), numeric, [*mixes(spec), *time_profiles(spec)], scalars, not_checked, simulated
+        "spec",
+        model_sha256(spec),
+        numeric,
+        [*mixes(spec), *time_profiles(spec)],
+        scalars,
+        not_checked,
+        simulated,
+        bent,
     )

@@ -77,3 +77,5 @@ class Targets:
     not_checked: dict[str, str]
     simulated: list[str] = field(default_factory=list)
     """Spec targets with no closed form, simulated with the generator's own draws (so partly circular)."""
+    bent: dict[str, str] = field(default_factory=dict)
+    """Spec targets the counts bend, and how: the target is what the generator draws at these counts."""

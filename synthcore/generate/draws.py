@@ -51,6 +51,15 @@ def draw_power_law_stratified(
     return power_law_quantile(u, alpha, xmin, xmax)
 
 
+def stratum_midpoints(size: int) -> np.ndarray:
+    """The quantile levels ``(i + 0.5) / size``, ascending.
+
+    A law's quantiles at these levels are a sample whose distribution is the law's up to ``0.5 / size`` and whose
+    sum varies with nothing but ``size``, even for a heavy tail.
+    """
+    return (np.arange(size) + 0.5) / size
+
+
 def power_law_quantile(u: np.ndarray, alpha: float, xmin: float, xmax: float) -> np.ndarray:
     """Quantiles ``u`` in [0, 1) of the density ∝ x^-alpha truncated to [xmin, xmax]."""
     a = alpha - 1.0
@@ -66,18 +75,24 @@ def draw_histogram(dist: Histogram, rng: np.random.Generator, size: int) -> np.n
     return edges[bins] + rng.random(size) * (edges[bins + 1] - edges[bins])
 
 
-def draw_binned(dist: Binned, rng: np.random.Generator, size: int) -> np.ndarray:
-    """Pick a bin by weight, then a uniform point inside it; the open top bin is a truncated power-law tail."""
+def binned_quantile(dist: Binned, u: np.ndarray) -> np.ndarray:
+    """Quantiles ``u`` in [0, 1) of a binned law: linear inside the closed bins, the power-law tail in the top bin."""
     edges = np.asarray(dist.edges, dtype=np.float64)
     cum = np.cumsum(dist.weights)
-    bins = np.minimum(np.searchsorted(cum / cum[-1], rng.random(size), side="right"), edges.size - 1)
-    u = rng.random(size)
+    cum = cum / cum[-1]
+    bins = np.minimum(np.searchsorted(cum, u, side="right"), edges.size - 1)
+    lower = np.concatenate([[0.0], cum[:-1]])[bins]
+    inside = (u - lower) / np.maximum(cum[bins] - lower, 1e-300)
     upper = np.append(edges[1:], dist.max)
-    out = edges[bins] + u * (upper[bins] - edges[bins])
-    top = np.flatnonzero(bins == edges.size - 1)
-    a = dist.tail_alpha - 1.0
-    out[top] = edges[-1] * (1.0 - u[top] * (1.0 - (edges[-1] / dist.max) ** a)) ** (-1.0 / a)
+    out = edges[bins] + inside * (upper[bins] - edges[bins])
+    top = bins == edges.size - 1
+    out[top] = power_law_quantile(inside[top], dist.tail_alpha, edges[-1], dist.max)
     return out
+
+
+def draw_binned(dist: Binned, rng: np.random.Generator, size: int) -> np.ndarray:
+    """Inverse-CDF draws from a binned law."""
+    return binned_quantile(dist, rng.random(size))
 
 
 def draw_choice(rng: np.random.Generator, shares: np.ndarray, size: int) -> np.ndarray:
@@ -114,6 +129,12 @@ def bisect_root(f: Callable[[float], float], lo: float, hi: float, iterations: i
         else:
             hi = mid
     return 0.5 * (lo + hi)
+
+
+def allocation_scale(total: int, weights: np.ndarray, minimum: int) -> float:
+    """The factor ``allocate_exact`` stretches ``weights - minimum`` by (before rounding); 1 if they already fit."""
+    spare = float(np.maximum(weights - minimum, 0.0).sum())
+    return (total - minimum * weights.size) / spare if spare > 0 else 1.0
 
 
 def allocate_exact(total: int, weights: np.ndarray, minimum: int = 1) -> np.ndarray:

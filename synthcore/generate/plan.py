@@ -15,11 +15,14 @@ import numpy as np
 from synthcore.errors import ChunkOutOfRange, InputError
 from synthcore.generate.draws import (
     allocate_exact,
+    allocation_scale,
+    binned_quantile,
     draw_choice,
     draw_int,
-    draw_power_law,
     draw_power_law_stratified,
+    power_law_quantile,
     solve_power_law_xmax,
+    stratum_midpoints,
 )
 from synthcore.generate.seeding import Purpose, root_entropy, stream
 from synthcore.spec.bands import Counts
@@ -129,49 +132,58 @@ def heavy_alpha(spec: DistributionSpec) -> float:
     return body.tail_alpha if isinstance(body, Binned) else body.alpha
 
 
-def _message_counts(
-    spec: DistributionSpec, counts: Counts, root: int
-) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
-    """Exact per-conversation message counts: a heavy-room component plus a body (power law or binned law)."""
+def message_sizes(spec: DistributionSpec, counts: Counts) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+    """Messages per conversation of the body and of the heavy rooms, ascending, and the effective parameters.
+
+    Each component is its law's quantiles at the stratum midpoints (``stratum_midpoints``) shared out to the
+    component's exact total, so the set of sizes depends on (spec, counts) only; the plan deals them out to
+    conversations by seed. Sharing out stretches the law by ``body_scale`` (``heavy_scale``): 1 when the band
+    holds the law's mean, else the band bends the law and the generation and fidelity reports say so.
+    """
     n_conv, n_msg = counts.conversations, counts.messages
     hr, body = spec.messages.heavy_rooms, spec.messages.per_conversation
-    tail = heavy_alpha(spec)
     heavy_msgs = round(hr.message_share * n_msg)
     n_heavy = min(round(hr.conversation_share * n_conv), int(heavy_msgs // (HEAVY_MEAN_OVER_MIN * hr.min_messages)))
     if n_heavy < 1 or n_msg - heavy_msgs < n_conv - n_heavy:
         n_heavy, heavy_msgs = 0, 0
-    messages = np.empty(n_conv, dtype=np.int64)
-    heavy = np.zeros(n_conv, dtype=bool)
     effective: dict[str, float] = {"heavy_rooms": n_heavy, "heavy_messages": heavy_msgs}
+    heavy = np.zeros(0, dtype=np.int64)
     if n_heavy:
-        rng = stream(Purpose.PLAN_HEAVY, 0, root)
-        heavy[rng.choice(n_conv, size=n_heavy, replace=False)] = True
-        mean = heavy_msgs / n_heavy
-        xmax = solve_power_law_xmax(tail, hr.min_messages, mean, cap=float(heavy_msgs)) or mean
-        weights = draw_power_law(rng, tail, hr.min_messages, max(xmax, hr.min_messages + 1.0), n_heavy)
-        messages[heavy] = allocate_exact(heavy_msgs, weights, minimum=hr.min_messages)
-        effective["heavy_xmax"] = xmax
+        tail, lo = heavy_alpha(spec), float(hr.min_messages)
+        xmax = max(
+            solve_power_law_xmax(tail, lo, heavy_msgs / n_heavy, cap=float(heavy_msgs)) or heavy_msgs / n_heavy,
+            lo + 1.0,
+        )
+        weights = power_law_quantile(stratum_midpoints(n_heavy), tail, lo, xmax)
+        heavy = allocate_exact(heavy_msgs, weights, minimum=hr.min_messages)
+        effective |= {"heavy_xmax": xmax, "heavy_scale": allocation_scale(heavy_msgs, weights, hr.min_messages)}
     n_body, body_msgs = n_conv - n_heavy, n_msg - heavy_msgs
-    rng = stream(Purpose.PLAN_MESSAGES, 0, root)
+    u = stratum_midpoints(n_body)
     if isinstance(body, Binned):
-        # integer draws, so that a band whose mean matches the law's (scale 1) reproduces its bins exactly
-        weights = draw_int(body, rng, n_body).astype(np.float64)
-        messages[~heavy] = allocate_exact(body_msgs, weights, minimum=1)
-        effective["body_scale"] = (body_msgs - n_body) / max(float(weights.sum()) - n_body, 1.0)
-        return messages, heavy, effective
-    if body.xmax is not None:
-        xmax = body.xmax
+        # integer sizes, so that a band whose mean matches the law's (scale 1) reproduces its bins exactly
+        weights = np.floor(binned_quantile(body, u))
     else:
-        cap = float(max(BODY_CAP_OVER_HEAVY_MIN * hr.min_messages, 2 * body.xmin))
-        xmax = solve_power_law_xmax(body.alpha, body.xmin, body_msgs / n_body, cap=cap) or cap
-    weights = draw_power_law(rng, body.alpha, body.xmin, xmax, n_body)
-    messages[~heavy] = allocate_exact(body_msgs, weights, minimum=1)
-    effective.update(
-        {
-            "body_alpha": body.alpha,
-            "body_xmin": body.xmin,
-            "body_xmax": xmax,
-            "body_scale": body_msgs / float(weights.sum()),
-        }
-    )
+        if body.xmax is not None:
+            xmax = body.xmax
+        else:
+            cap = float(max(BODY_CAP_OVER_HEAVY_MIN * hr.min_messages, 2 * body.xmin))
+            xmax = solve_power_law_xmax(body.alpha, body.xmin, body_msgs / n_body, cap=cap) or cap
+        weights = power_law_quantile(u, body.alpha, body.xmin, xmax)
+        effective |= {"body_alpha": body.alpha, "body_xmin": body.xmin, "body_xmax": xmax}
+    effective["body_scale"] = allocation_scale(body_msgs, weights, 1)
+    return allocate_exact(body_msgs, weights, minimum=1), heavy, effective
+
+
+def _message_counts(
+    spec: DistributionSpec, counts: Counts, root: int
+) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+    """Per-conversation message counts: ``message_sizes`` dealt out, heavy rooms to conversations drawn by seed."""
+    body, heavy_sizes, effective = message_sizes(spec, counts)
+    heavy = np.zeros(counts.conversations, dtype=bool)
+    messages = np.empty(counts.conversations, dtype=np.int64)
+    if heavy_sizes.size:
+        rng = stream(Purpose.PLAN_HEAVY, 0, root)
+        heavy[rng.choice(counts.conversations, size=heavy_sizes.size, replace=False)] = True
+        messages[heavy] = rng.permutation(heavy_sizes)
+    messages[~heavy] = stream(Purpose.PLAN_MESSAGES, 0, root).permutation(body)
     return messages, heavy, effective

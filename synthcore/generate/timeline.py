@@ -40,6 +40,11 @@ class Timeline:
         cumulative = np.concatenate([[0.0], np.cumsum(intensity)])
         return cls(start_us, end_us, cumulative / cumulative[-1], edges)
 
+    @property
+    def slowest_pace(self) -> float:
+        """The least real time per unit of operational time, as a share of the window's mean (<= 1)."""
+        return float(1.0 / (np.diff(self.cumulative).max() * (self.cumulative.size - 1)))
+
     def to_us(self, u: np.ndarray) -> np.ndarray:
         """Real time (µs) of operational times ``u`` in [0, 1]; monotone non-decreasing."""
         return np.interp(u, self.cumulative, self.edges_us.astype(np.float64)).astype(np.int64)
@@ -49,7 +54,8 @@ def session_times(rng: np.random.Generator, counts: np.ndarray, sessions: Sessio
     """Message times (µs) for conversations of ``counts`` messages, groups concatenated, strictly increasing in each.
 
     Each conversation's gaps come from its size class. Gaps above ``break_s`` separate sessions and are spent in
-    operational time, so session starts follow the hour × weekday profile; gaps inside a session are real time.
+    operational time, so session starts follow the hour × weekday profile; gaps inside a session are real time, and
+    a session's own duration is reserved in operational time before the next session starts (none overlap).
     A conversation starts at a uniform operational time that leaves room for its lifetime; one whose sessions
     would not fit in the window has its between-session gaps shrunk to fit (and its time inside sessions, beyond
     half the window: a giant room of a small band).
@@ -68,16 +74,21 @@ def session_times(rng: np.random.Generator, counts: np.ndarray, sessions: Sessio
     window_s = (timeline.end_us - timeline.start_us) / US_PER_S
     between = gaps > sessions.break_s
     within_us = np.where(between, 0.0, gaps * US_PER_S)
-    step = np.where(between, gaps / window_s, 0.0)  # operational time between session starts
-    # time inside sessions takes at most half the window (a giant room of a small band is squeezed), gaps between
-    # sessions at most the rest
-    within_share = np.bincount(conv_of, within_us, counts.size) / US_PER_S / window_s
-    squeeze = np.minimum(1.0, 0.5 * _FIT / np.maximum(within_share, 1e-300))
+    # Sessions take operational time at the profile's slowest pace (no stretch of operational time maps to less real
+    # time), so a session never runs into the next one; together they take at most half the window (a giant room of a
+    # small band is squeezed), gaps between sessions at most the rest.
+    to_op = 1.0 / (US_PER_S * window_s * timeline.slowest_pace)
+    within_op = np.bincount(conv_of, within_us, counts.size) * to_op
+    squeeze = np.minimum(1.0, 0.5 * _FIT / np.maximum(within_op, 1e-300))
     within_us *= squeeze[conv_of]
-    room = _FIT - within_share * squeeze
-    span = np.bincount(conv_of, step, counts.size)
+    room = _FIT - within_op * squeeze
+    gap_op = np.where(between, gaps / window_s, 0.0)
+    span = np.bincount(conv_of, gap_op, counts.size)
     shrink = np.where(span > room, room / np.maximum(span, 1e-300), 1.0)
-    step *= shrink[conv_of]
+    session = np.cumsum(first | between) - 1
+    session_op = np.bincount(session, within_us) * to_op
+    # operational time from one session start to the next: the session before, then the (shrunk) gap
+    step = np.where(between, gap_op * shrink[conv_of] + session_op[session - 1], 0.0)
     u0 = rng.random(counts.size) * np.maximum(room - span * shrink, 0.0)
     csum = np.cumsum(step)
     op = u0[conv_of] + csum - np.repeat(csum[starts], counts)

@@ -88,4 +88,9 @@ class FidelityReport(StrictModel):
         description="spec targets without a closed form, simulated with the generator's own draws: these checks "
         "test the generator against itself, not against an independent expectation",
     )
+    bent_targets: dict[str, str] = Field(
+        default_factory=dict,
+        description="spec targets the dataset's counts bend (a law stretched to totals the band cannot hold at the"
+        " law's own mean): the target is the bent law, as generated, and this says how and why",
+    )
     seconds: float

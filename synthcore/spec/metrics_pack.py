@@ -52,6 +52,8 @@ TIME_EDGES_S = (
 # Conversations are split by size (messages in the window) for their gap histograms: the gaps of busy rooms are
 # shorter than those of small conversations, and a generator drawing from one pooled histogram would mix them up.
 GAP_SIZE_CLASS_EDGES = (2, 10, 100, 1000, 10_000)
+SMALL_GROUP_MAX_MEMBERS = 20
+"""The pack's boundary between small and large groups (``ConversationKinds``)."""
 SESSION_BREAK_S = 1800
 """A gap longer than this (30 min, an edge of TIME_EDGES_S) starts a new session; within-session gaps are the bins
 of a gap histogram below it, between-session gaps the bins from it up."""

@@ -1,1 +1,1 @@
-"""Statistics shared by calibration and fidelity: distances, closed forms of the spec's laws, noise bounds."""
+"""Statistics shared by calibration and fidelity: pack cells, distances, closed forms of laws, noise bounds."""

@@ -68,7 +68,12 @@ class AirflowStack:
         return str(reply.json()["dag_run_id"])
 
     def run_state(self, dag_id: str, run_id: str) -> str:
-        return str(self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}").json()["state"])
+        """The run's state, or "" while the API server cannot say (busy, restarting): callers poll until a timeout."""
+        try:
+            reply = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
+        except requests.RequestException:
+            return ""
+        return str(reply.json().get("state", "")) if reply.status_code == 200 else ""
 
     def wait_run(self, dag_id: str, run_id: str, timeout: float = 600) -> str:
         return str(

@@ -22,7 +22,7 @@ def _default() -> dict:
 
 def test_default_spec_loads():
     spec = load_model(DistributionSpec, DEFAULT_SPEC_PATH)
-    assert spec.messages.per_conversation.alpha == 1.8
+    assert spec.messages.per_conversation.alpha == 1.5
     assert spec.conversations.type_mix.direct == 0.70
 
 

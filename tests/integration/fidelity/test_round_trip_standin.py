@@ -24,6 +24,8 @@ from tests.integration.fidelity import standin_production as standin
 
 PROD, SYNTH = "prod", "synth"
 KEY = AnonymizationKey(b"standin-round-trip-key-0123456789abcdef")
+ROUND_TRIP_BOUND = 0.05
+"""The issue's largest distance between production and the data of its calibrated spec."""
 
 # Per-unit values of each shape statistic, for one schema; the window is the whole of both datasets.
 VALUES_SQL = {
@@ -99,13 +101,15 @@ def round_trip(production: tuple[str, Counts], tmp_path_factory: pytest.TempPath
     ],
 )
 def test_the_calibrated_data_has_production_shape(round_trip: dict[str, float], name: str) -> None:
-    assert round_trip[name] <= 0.05, round_trip
+    assert round_trip[name] <= ROUND_TRIP_BOUND, round_trip
 
 
 def test_the_default_spec_is_far_from_the_stand_in(production: tuple[str, Counts], tmp_path: Path) -> None:
-    """The distances can fail: the default spec (not calibrated) at the same counts is far off on timing and sizes."""
+    """The distances can fail: the default spec (not calibrated) at the same counts is off the bound on timing and
+    sizes."""
     dsn, counts = production
     generate_dataset(tmp_path / "default", band=Band.CI, seed="default", counts=counts, workers=1)
     load_dataset(dsn, tmp_path / "default", schema="synth_default", runs_dir=tmp_path / "runs")
     found = distances(dsn, "synth_default")
-    assert found["within_conversation_gap_s.ks"] > 0.1 and found["messages_per_conversation.ks"] > 0.1, found
+    assert found["within_conversation_gap_s.ks"] > ROUND_TRIP_BOUND, found
+    assert found["messages_per_conversation.ks"] > 2 * ROUND_TRIP_BOUND, found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import subprocess
 import sys
 import uuid
@@ -12,7 +13,10 @@ import pytest
 from conftest import SCHEMA, Dataset
 
 from synthcore.errors import InputError, IntegrityCheckFailed
+from synthcore.spec.database import CheckResult
 from synthcore.verify import check_integrity, raise_on_failure
+from synthcore.verify.checks import Scan, integrity_scans
+from synthcore.verify.verify import _lane
 
 SYNTHCORE = str(Path(sys.executable).with_name("synthcore"))
 
@@ -36,7 +40,8 @@ def test_clean_load_passes_every_check(loaded: str, dataset: Dataset) -> None:
     assert proven["unique_users_email_key"] == "validated unique index users_email_key"
     assert proven["no_orphans_read_receipts_userId_fkey"] == "validated foreign key read_receipts_userId_fkey"
     shared = {c.name: c.proof for c in report.checks if c.method == "sql"}
-    assert shared["senders_are_members"] == "SQL scan of messages (one pass with 2 other check(s))"
+    assert shared["senders_are_members"] == "SQL scan of messages (one pass with 3 other check(s))"
+    assert shared["replies_after_parent"] == "SQL scan of read_receipts and replies (one pass with 3 other check(s))"
     raise_on_failure(report)
     by_ledger = check_integrity(loaded, SCHEMA)
     assert [c.expected for c in by_ledger.checks] == [c.expected for c in report.checks]
@@ -97,6 +102,43 @@ def test_out_of_order_timestamps_are_caught(loaded: str, dataset: Dataset) -> No
         "receipts_after_message",
     }
     assert "row_count_messages" not in report.failed
+
+
+def test_a_shared_created_at_is_counted_exactly_past_the_hash_pass(loaded: str, dataset: Dataset) -> None:
+    """Three messages at one moment: the pass sees a hash deficit of 2, the exact GROUP BY reports the one moment."""
+    first_conversation = 'SELECT "conversationId" FROM messages ORDER BY id LIMIT 1'
+    _inject(
+        loaded,
+        f"""UPDATE messages SET "createdAt" = (SELECT max("createdAt") FROM messages x
+               WHERE x."conversationId" = messages."conversationId")
+           WHERE id IN (SELECT id FROM messages WHERE "conversationId" = ({first_conversation})
+                        ORDER BY "createdAt" LIMIT 2)""",
+    )
+    with psycopg.connect(loaded) as conn:
+        conn.execute(f"SET search_path TO {SCHEMA}")
+        moment = conn.execute(
+            f"""SELECT "conversationId"::text || ' @ ' || "createdAt"::text FROM messages
+                WHERE "conversationId" = ({first_conversation}) GROUP BY 1 HAVING count(*) = 3"""
+        ).fetchall()
+    assert len(moment) == 1
+    report = check_integrity(loaded, SCHEMA, dataset.report_path)
+    shared = next(c for c in report.checks if c.name == "messages_created_strictly_increasing")
+    assert (shared.passed, shared.method, shared.observed, shared.sample) == (False, "sql", 1, [moment[0][0]])
+
+
+def test_a_second_lane_scans_the_exported_snapshot(loaded: str, dataset: Dataset) -> None:
+    """A row deleted after the lead exported its snapshot is still counted by a lane that imported it."""
+    counts = integrity_scans({t: r.rows for t, r in dataset.report.tables.items()})[0]
+    pending: queue.Queue[tuple[int, Scan, list[str]]] = queue.Queue()
+    pending.put((0, counts, [""] * len(counts.checks)))
+    parts: dict[int, list[CheckResult]] = {}
+    with psycopg.connect(loaded) as lead:
+        lead.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        snapshot = str(lead.execute("SELECT pg_export_snapshot()").fetchone()[0])  # type: ignore[index]
+        _inject(loaded, "DELETE FROM conversation_users WHERE ctid = (SELECT min(ctid) FROM conversation_users)")
+        _lane(loaded, SCHEMA, snapshot, pending, parts)
+    assert pending.empty() and all(c.passed for c in parts[0])
+    assert "row_count_conversation_users" in check_integrity(loaded, SCHEMA, dataset.report_path).failed
 
 
 def test_unknown_schema_is_refused(pg_dsn: str) -> None:

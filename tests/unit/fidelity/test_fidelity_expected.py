@@ -1,8 +1,13 @@
 import numpy as np
 import pytest
 
+from synthcore.fidelity.spec_targets import messages_per_conversation
 from synthcore.generate.draws import draw_int
-from synthcore.spec.distribution import Geometric, Histogram, LogNormal, PowerLaw
+from synthcore.generate.plan import build_plan
+from synthcore.spec.bands import Band, resolve_counts
+from synthcore.spec.distribution import DistributionSpec, Geometric, Histogram, LogNormal, PowerLaw
+from synthcore.spec.io import DEFAULT_SPEC_PATH, load_model
+from synthcore.stats.distances import bin_masses, ks_distance
 from synthcore.stats.laws import below, discrete_quantiles, integer_edges, masses_from_below
 
 DISTS = [
@@ -33,3 +38,19 @@ def test_integer_edges_dense_then_log() -> None:
     wide = integer_edges(0, 1_000_000, max_bins=100)
     assert wide[:25].tolist() == list(range(25))
     assert wide[-1] == 1_000_000 and np.all(np.diff(wide) > 0) and wide.size <= 100
+
+
+def test_a_law_the_band_cannot_hold_is_the_target_stretched_and_named() -> None:
+    """At 1.8 the dev band's body mean (443) is out of the power law's reach: the plan stretches it, and the target is
+    exactly the plan's sizes, whatever the seed, with the stretch named."""
+    spec = load_model(DistributionSpec, DEFAULT_SPEC_PATH)
+    body = spec.messages.per_conversation.model_copy(update={"alpha": 1.8})
+    bent = spec.model_copy(update={"messages": spec.messages.model_copy(update={"per_conversation": body})})
+    counts = resolve_counts(Band.DEV)
+    target, _, notes = messages_per_conversation(bent, counts)
+    assert list(notes) == ["messages_per_conversation (body)"] and "x1.84" in notes["messages_per_conversation (body)"]
+    for seed in ("a", "b"):
+        sizes = build_plan(bent, counts, seed).messages
+        observed = bin_masses(sizes, np.ones(sizes.size), [*target.lower_edges, np.inf])
+        assert ks_distance(observed, target.expected) < 1e-3
+    assert messages_per_conversation(spec, counts)[2] == {}

@@ -100,6 +100,18 @@ def test_session_times_reproduce_gaps_sessions_and_the_hour_profile():
     assert np.median(last - first) < 0.1 * (timeline.end_us - timeline.start_us)
 
 
+def test_long_sessions_never_run_into_the_next():
+    """A busy room's sessions last hours; each starts after the one before ends, so no gap collapses to ~0."""
+    spec = load_model(DistributionSpec, DEFAULT_SPEC_PATH)
+    timeline = Timeline.from_spec(spec.time)
+    counts = np.full(4, 30_000)
+    times = session_times(np.random.default_rng(5), counts, spec.time.sessions, timeline)
+    conv = np.repeat(np.arange(counts.size), counts)
+    gaps = np.diff(times)[conv[1:] == conv[:-1]]
+    law = spec.time.sessions.by_size[-1].gaps_s
+    assert (gaps < 0.01 * US_PER_S).mean() < 0.001 + cdf(law, np.array([0.01]))[0]
+
+
 def test_strictly_increasing_per_group_only():
     times = np.array([5, 5, 5, 1, 1, 9, 9], dtype=np.int64)
     out = strictly_increasing(times, np.array([3, 2, 2]))
