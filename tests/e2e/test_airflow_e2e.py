@@ -13,6 +13,7 @@ import itertools
 import json
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ from tests.s3server import local_s3
 PACKS, RUNS = "synthdata-packs", "synthdata-runs"
 PROD_SCHEMA = "stand_in_production"
 APPROVAL_SECONDS = 75
+HUMAN_SECONDS = 5  # from an approval request to its answer
 SHAPE, DATASET = "prod_shape_extraction", "synthetic_dataset"
 
 pytestmark = pytest.mark.slow
@@ -104,11 +106,21 @@ def stack(
 
 
 def _hitl(stack: AirflowStack, run_id: str) -> dict[str, Any]:
+    """The approval request, once its task is paused awaiting input and a human could have read it.
+
+    Airflow 3.3.2 fails an approval task answered within a moment of its pause: the answer re-queues the task before
+    the executor's report of the pausing process arrives, and that late report marks it failed. A human takes
+    seconds; so does this test.
+    """
+
     def detail() -> dict[str, Any] | None:
         found = stack.api("GET", f"/dags/{SHAPE}/dagRuns/{run_id}/hitlDetails").json().get("hitl_details", [])
-        return found[0] if found else None
+        paused = _states(stack, SHAPE, run_id).get(("privacy_officer_approval", -1), {}).get("state")
+        return found[0] if found and paused == "awaiting_input" else None
 
-    return dict(wait_for(f"the approval request of {run_id}", detail, timeout=300, every=2))
+    request = dict(wait_for(f"the approval request of {run_id}", detail, timeout=300, every=2))
+    time.sleep(HUMAN_SECONDS)
+    return request
 
 
 def _answer(stack: AirflowStack, run_id: str, user: str, option: str) -> Any:
