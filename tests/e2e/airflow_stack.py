@@ -159,6 +159,7 @@ def running_airflow(home: Path, metadata_dsn: str, extra_env: dict[str, str]) ->
         "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "600",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",  # the logs are read while the processes run
         **extra_env,
     }
     stack = AirflowStack(url, home, env, passwords)

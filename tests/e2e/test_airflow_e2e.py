@@ -13,7 +13,6 @@ import itertools
 import json
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -35,7 +34,6 @@ from tests.s3server import local_s3
 PACKS, RUNS = "synthdata-packs", "synthdata-runs"
 PROD_SCHEMA = "stand_in_production"
 APPROVAL_SECONDS = 75
-HUMAN_SECONDS = 5  # from an approval request to its answer
 SHAPE, DATASET = "prod_shape_extraction", "synthetic_dataset"
 
 pytestmark = pytest.mark.slow
@@ -106,20 +104,28 @@ def stack(
 
 
 def _hitl(stack: AirflowStack, run_id: str) -> dict[str, Any]:
-    """The approval request, once its task is paused awaiting input and a human could have read it.
+    """The approval request, once the scheduler has seen its task pause for input.
 
-    Airflow 3.3.2 fails an approval task answered within a moment of its pause: the answer re-queues the task before
-    the executor's report of the pausing process arrives, and that late report marks it failed. A human takes
-    seconds; so does this test.
+    Airflow 3.3.2 fails an approval task answered before the executor's report of the pausing process reaches the
+    scheduler (seconds, on a busy host): the answer re-queues the task, and that late report then marks it failed. A
+    human takes longer; the test waits for the scheduler's own record of the pause.
     """
 
     def detail() -> dict[str, Any] | None:
         found = stack.api("GET", f"/dags/{SHAPE}/dagRuns/{run_id}/hitlDetails").json().get("hitl_details", [])
-        paused = _states(stack, SHAPE, run_id).get(("privacy_officer_approval", -1), {}).get("state")
-        return found[0] if found and paused == "awaiting_input" else None
+        return found[0] if found else None
 
     request = dict(wait_for(f"the approval request of {run_id}", detail, timeout=300, every=2))
-    time.sleep(HUMAN_SECONDS)
+    paused = f"task_id=privacy_officer_approval, run_id={run_id}, "
+    wait_for(
+        f"the scheduler to record the pause of {run_id}",
+        lambda: any(
+            paused in line and "state=awaiting_input" in line
+            for line in (stack.home / "scheduler.log").read_text(errors="replace").splitlines()
+            if "TaskInstance Finished" in line
+        ),
+        timeout=120,
+    )
     return request
 
 
