@@ -108,8 +108,8 @@ def _effective(n: float, target_units: float | None) -> float:
 def _share_noise(con: duckdb.DuckDBPyConnection, st: ScalarTarget) -> float:
     """The sampling-noise bound of a share: clustered by conversation for message-level shares, else Bernoulli."""
     if st.metric in SHARE_CLUSTERS_SQL:
-        standard_error, conversations = observe_share_spread(con, st.metric)
-        return noise_bounds.clustered_share_critical(standard_error, conversations, st.units)
+        standard_error, conversations, effective = observe_share_spread(con, st.metric)
+        return noise_bounds.clustered_share_critical(standard_error, conversations, st.units, effective)
     return noise_bounds.share_critical(st.expected, _effective(observe_units(con, SCALAR_UNITS[st.metric]), st.units))
 
 

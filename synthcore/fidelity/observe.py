@@ -257,19 +257,21 @@ def observe_scalar(con: duckdb.DuckDBPyConnection, metric: str, min_messages: in
     return _scalar(con, SCALAR_SQL[metric], params)
 
 
-def observe_share_spread(con: duckdb.DuckDBPyConnection, metric: str) -> tuple[float, int]:
-    """Standard error of a message-level share, clustered by conversation, and the number of conversations.
+def observe_share_spread(con: duckdb.DuckDBPyConnection, metric: str) -> tuple[float, int, float]:
+    """Standard error of a message-level share clustered by conversation, the conversations, the effective ones.
 
-    The ratio estimator's linearised variance: ``k / (k - 1) * sum((num - R * den)^2) / (sum den)^2``.
+    The effective conversations are how many carry the share (Kish: ``(sum den)^2 / sum den^2``; a few heavy rooms
+    make it small). The ratio estimator's linearised variance: ``k / (k - 1) * sum((num - R * den)^2) / (sum den)^2``.
     """
     if metric not in SHARE_CLUSTERS_SQL:
         raise InputError(f"unknown clustered share {metric!r}; known: {', '.join(SHARE_CLUSTERS_SQL)}")
     row = con.execute(
         f"""WITH c AS ({SHARE_CLUSTERS_SQL[metric]}),
                  t AS (SELECT sum(num) / sum(den) AS r, sum(den) AS d, count(*) AS k FROM c WHERE den > 0)
-            SELECT CASE WHEN k > 1 THEN sqrt(sum(power(num - r * den, 2)) * k / (k - 1)) / d END, k
+            SELECT CASE WHEN k > 1 THEN sqrt(sum(power(num - r * den, 2)) * k / (k - 1)) / d END, k,
+                   d * d / sum(den * den)
             FROM c, t WHERE den > 0 GROUP BY r, d, k"""
     ).fetchone()
     if row is None or row[0] is None:
-        return float("nan"), 0 if row is None else int(row[1])
-    return float(row[0]), int(row[1])
+        return float("nan"), 0 if row is None else int(row[1]), 0.0
+    return float(row[0]), int(row[1]), float(row[2])

@@ -51,16 +51,26 @@ def quantile_band(q: float, n: float) -> tuple[float, float]:
     return max(0.0, q - half), min(1.0, q + half)
 
 
-def clustered_share_critical(standard_error: float, clusters: float, target_clusters: float | None = None) -> float:
+def clustered_share_critical(
+    standard_error: float,
+    clusters: float,
+    target_clusters: float | None = None,
+    effective_clusters: float | None = None,
+) -> float:
     """Absolute error of a share exceeded with probability FALSE_ALARM, from its clustered standard error.
 
     Against a target that is itself a sample of ``target_clusters`` clusters, the target's variance is taken as the
-    observed one scaled by the cluster counts (the same process at another size); against a closed form, none.
+    observed one scaled by the cluster counts (the same process at another size); against a closed form, none. When
+    a few large clusters carry most of the weight (``effective_clusters``, Kish's ``(sum w)^2 / sum w^2``), the
+    standard error is itself uncertain: the quantile is Student's t with ``effective_clusters - 1`` degrees of freedom.
     """
     if clusters < 2 or not math.isfinite(standard_error):
         return 1.0
+    from scipy.stats import t
+
     scale = 1.0 + (clusters / target_clusters if target_clusters else 0.0)
-    return _normal_quantile(1.0 - FALSE_ALARM / 2) * standard_error * math.sqrt(scale)
+    freedom = max((effective_clusters if effective_clusters is not None else clusters) - 1.0, 1.0)
+    return float(t.ppf(1.0 - FALSE_ALARM / 2, freedom)) * standard_error * math.sqrt(scale)
 
 
 def _normal_quantile(q: float) -> float:

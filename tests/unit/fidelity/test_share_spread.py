@@ -29,9 +29,10 @@ def test_read_rate_and_reply_share_spread_by_conversation() -> None:
         "CREATE TEMP TABLE s_receipts AS SELECT * FROM (VALUES (10), (10), (11), (12), (12), (30), (30), (31), (31))"
         " t(message)"
     )
-    se, k = observe_share_spread(con, "read_rate")
+    se, k, effective = observe_share_spread(con, "read_rate")
     assert k == 3 and se == pytest.approx(_spread(np.array([5, 0, 4]), np.array([3, 1, 2])))
-    se, k = observe_share_spread(con, "reply_share")
+    assert effective == pytest.approx(6**2 / (9 + 1 + 4))  # Kish: (sum of sizes)^2 / sum of squared sizes
+    se, k, _ = observe_share_spread(con, "reply_share")
     assert k == 3 and se == pytest.approx(_spread(np.array([1, 1, 2]), np.array([3, 1, 2])))
     with pytest.raises(InputError, match="unknown clustered share 'nope'"):
         observe_share_spread(con, "nope")
