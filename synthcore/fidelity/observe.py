@@ -232,10 +232,15 @@ def observe_quantiles(con: duckdb.DuckDBPyConnection, metric: str, qs: Sequence[
 
 
 def observe_categories(con: duckdb.DuckDBPyConnection, metric: str) -> dict[str, int]:
-    """Return the unit count of each category label of a categorical metric."""
+    """Return the unit count of each category label of a categorical metric, in label order.
+
+    A GROUP BY returns its groups in any order; a fixed one keeps every sum over them bit for bit the same, so the
+    same data gives the same report.
+    """
     if metric not in CATEGORY_SQL:
         raise InputError(f"unknown categorical metric {metric!r}; known: {', '.join(CATEGORY_SQL)}")
-    return {str(label): int(n) for label, n in con.execute(CATEGORY_SQL[metric]).fetchall()}
+    counts = {str(label): int(n) for label, n in con.execute(CATEGORY_SQL[metric]).fetchall()}
+    return dict(sorted(counts.items()))
 
 
 def observe_units(con: duckdb.DuckDBPyConnection, units: str) -> int:
