@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from synthcore.spec.database import BASELINE_RUNS, BASELINE_TIMEOUT_MS, BASELINE_WARMUP
 from synthcore.spec.io import SPECS_DIR
 
 if TYPE_CHECKING:
@@ -407,7 +408,13 @@ def apply_indexes(conninfo: str, schema: str, index_file: Path = PHASE_2_INDEXES
 
 
 def baseline(
-    conninfo: str, schema: str, out: Path, *, runs: int = 11, warmup: int = 2, timeout_ms: int = 30_000
+    conninfo: str,
+    schema: str,
+    out: Path,
+    *,
+    runs: int = BASELINE_RUNS,
+    warmup: int = BASELINE_WARMUP,
+    timeout_ms: int = BASELINE_TIMEOUT_MS,
 ) -> Summary:
     """Capture EXPLAIN (ANALYZE, BUFFERS) baselines of the query catalog into ``out``."""
     from synthcore.artifacts import write_json_atomic

@@ -28,7 +28,13 @@ from synthcore.errors import InputError
 from synthcore.load.ownership import require_owned
 from synthcore.names import validate_schema_name
 from synthcore.pg import connect
-from synthcore.spec.database import BaselineReport, QueryBaseline
+from synthcore.spec.database import (
+    BASELINE_RUNS,
+    BASELINE_TIMEOUT_MS,
+    BASELINE_WARMUP,
+    BaselineReport,
+    QueryBaseline,
+)
 from synthcore.spec.tables import TABLES
 
 APPLICATION_NAME = "synthcore-baseline"
@@ -104,12 +110,12 @@ def _pick(conn: psycopg.Connection, name: str, picker: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Repetitions:
-    """How often one (query, subject) runs: warm-ups, then measured runs within a time budget.
+    """How often one (query, subject) runs: warm-ups, then measured runs, within one time budget for both.
 
     Warm-ups stop early once they took a quarter of the budget (a slow query warms its cache in one run). Measured
-    runs continue until ``max_runs``, or until ``min_runs`` are in and their execution time reached ``budget_ms``:
-    fast queries get many runs for a stable median, slow ones a few, one run longer than the whole budget stands alone,
-    and a timed-out one is a single cancelled run.
+    runs continue until ``max_runs``, or until ``min_runs`` are in and the warm-ups and runs together reached
+    ``budget_ms``: fast queries get many runs for a stable median, slow ones a few, one run longer than the whole
+    budget stands alone, and a timed-out one is a single cancelled run.
     """
 
     warmup: int
@@ -121,12 +127,13 @@ class Repetitions:
         """Whether the next run is a warm-up, after ``warmed`` of them that took ``warming_ms``."""
         return warmed < self.warmup and warming_ms < self.budget_ms / 4
 
-    def more(self, execution: list[float]) -> bool:
-        """Whether another measured run is due after runs that took ``execution`` ms each."""
+    def more(self, execution: list[float], warming_ms: float) -> bool:
+        """Whether another measured run is due after runs that took ``execution`` ms each and warm-ups in total."""
         runs = len(execution)
         if runs and max(execution) >= self.budget_ms:
             return False  # one run longer than the whole budget: more runs only repeat a large effect
-        return runs < self.max_runs and (runs < self.min_runs or sum(execution) < self.budget_ms)
+        spent = warming_ms + sum(execution)
+        return runs < self.max_runs and (runs < self.min_runs or spent < self.budget_ms)
 
 
 def _measure(
@@ -146,7 +153,7 @@ def _measure(
     warmed, warming_ms = 0, 0.0
     plan: dict[str, Any] = {}
     timed_out = False
-    while (warming := repetitions.warming(warmed, warming_ms)) or repetitions.more(execution):
+    while (warming := repetitions.warming(warmed, warming_ms)) or repetitions.more(execution, warming_ms):
         try:
             row = cur.execute(EXPLAIN + query.sql, params).fetchone()
         except psycopg.errors.QueryCanceled:
@@ -190,10 +197,10 @@ def capture_baseline(
     conninfo: str,
     schema: str,
     *,
-    runs: int = 31,
-    warmup: int = 2,
-    timeout_ms: int = 30_000,
-    min_runs: int = 3,
+    runs: int = BASELINE_RUNS,
+    warmup: int = BASELINE_WARMUP,
+    timeout_ms: int = BASELINE_TIMEOUT_MS,
+    min_runs: int = 2,
     budget_ms: int = 2_000,
     catalog: Catalog | None = None,
 ) -> BaselineReport:
@@ -207,7 +214,7 @@ def capture_baseline(
         timeout_ms: statement timeout of a run; a cancelled run is recorded once as timed out.
         min_runs: at least this many measured runs (at most ``runs``; fewer when the query times out or one run
             takes the whole budget).
-        budget_ms: after ``min_runs``, stop once the measured runs' execution time reaches this.
+        budget_ms: after ``min_runs``, stop once the warm-ups' and measured runs' execution time reaches this.
         catalog: the queries and subject pickers; specs/queries/ when None.
 
     Raises:

@@ -9,6 +9,7 @@ import typer
 
 from synthcore.cli.app import app
 from synthcore.names import run_record_path
+from synthcore.spec.database import BASELINE_RUNS, BASELINE_TIMEOUT_MS, BASELINE_WARMUP
 
 DSN = typer.Option(..., envvar="SYNTH_DSN", help="Target database (libpq conninfo or URI; env SYNTH_DSN).")
 SCHEMA = typer.Option(..., help="Run schema created by 'synthcore load'.")
@@ -91,9 +92,9 @@ def baseline(
     dsn: str | None = typer.Option(None, envvar="SYNTH_DSN", help="Database to measure (env SYNTH_DSN)."),
     schema: str | None = typer.Option(None, help="Run schema to measure."),
     out: Path | None = typer.Option(None, help="Baseline JSON to write (with --compare: comparison JSON + .md)."),
-    runs: int = typer.Option(11, min=1, help="Measured EXPLAIN ANALYZE runs per query and subject."),
-    warmup: int = typer.Option(2, min=0, help="Discarded runs before measuring."),
-    timeout_ms: int = typer.Option(30_000, min=1, help="Cancel a run after this long; reported as timed out."),
+    runs: int = typer.Option(BASELINE_RUNS, min=1, help="At most this many measured runs per query and subject."),
+    warmup: int = typer.Option(BASELINE_WARMUP, min=0, help="Discarded runs before measuring."),
+    timeout_ms: int = typer.Option(BASELINE_TIMEOUT_MS, min=1, help="Cancel a run after this long: timed out."),
     apply_indexes: Path | None = typer.Option(None, help="Index file (e.g. specs/indexes/phase-2.sql) to apply first."),
     compare: tuple[Path, Path] | None = typer.Option(None, help="Compare two baselines: PRE POST; exit 1 on NO-GO."),
 ) -> None:

@@ -1,13 +1,16 @@
 """The dataset's statistics, computed by DuckDB: one named SQL definition per metric, aggregates out.
 
 ``stage_dataset`` copies the columns the metrics need into DuckDB temporary tables once (one scan of each
-source table, which matters when the source is PostgreSQL); every metric then runs against those. Only
+source table, which matters when the source is PostgreSQL), plus each message's gap after the one before it in its
+conversation (one window pass, shared by every gap and session metric); every metric then runs against those. Only
 aggregates leave DuckDB: bin counts, quantiles, category counts and shares.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from fractions import Fraction
 
 import duckdb
 import numpy as np
@@ -32,6 +35,10 @@ STAGE_SQL = (
               epoch_us(m."createdAt") AS created_us, m."replyToId" IS NOT NULL AS is_reply,
               m."editedAt" IS NOT NULL AS is_edited, m."isDeleted" AS is_deleted
        FROM messages m JOIN s_conversations c ON c.id = m."conversationId" """,
+    # each message's gap after the one before it in its conversation (NULL for the first), microseconds
+    """CREATE OR REPLACE TEMP TABLE s_gaps AS
+       SELECT conv, created_us - lag(created_us) OVER (PARTITION BY conv ORDER BY created_us) AS gap_us
+       FROM s_messages""",
     """CREATE OR REPLACE TEMP TABLE s_receipts AS
        SELECT r."messageId" AS message, r."userId" AS reader, (epoch_us(r."readAt") - m.created_us) / 1e6 AS delay_s,
               r."userId" <> m.sender AS by_other, m.conv_type
@@ -58,18 +65,14 @@ NUMERIC_SQL: dict[str, str] = {
     "group_members": "SELECT members AS x FROM s_per_conversation WHERE type = 'GROUP'",
     # per TEXT message with non-empty content, in characters
     "content_length": "SELECT content_length AS x FROM s_messages WHERE content_length IS NOT NULL",
-    # per consecutive pair of messages in one conversation, seconds
-    "inter_arrival_s": """SELECT (created_us - lag(created_us) OVER (PARTITION BY conv ORDER BY created_us)) / 1e6
-                          AS x FROM s_messages QUALIFY x IS NOT NULL""",
+    # per consecutive pair of messages in one conversation (the staged gap_us), seconds
+    "inter_arrival_s": "SELECT gap_us / 1e6 AS x FROM s_gaps WHERE gap_us IS NOT NULL",
     # per consecutive pair inside a session (gap below the session break) / between sessions, seconds
-    "within_session_gap_s": f"""SELECT x FROM (SELECT (created_us - lag(created_us) OVER (PARTITION BY conv
-                                ORDER BY created_us)) / 1e6 AS x FROM s_messages) WHERE x < {SESSION_BREAK_S}""",
-    "between_session_gap_s": f"""SELECT x FROM (SELECT (created_us - lag(created_us) OVER (PARTITION BY conv
-                                 ORDER BY created_us)) / 1e6 AS x FROM s_messages) WHERE x >= {SESSION_BREAK_S}""",
+    "within_session_gap_s": f"SELECT gap_us / 1e6 AS x FROM s_gaps WHERE gap_us / 1e6 < {SESSION_BREAK_S}",
+    "between_session_gap_s": f"SELECT gap_us / 1e6 AS x FROM s_gaps WHERE gap_us / 1e6 >= {SESSION_BREAK_S}",
     # per conversation with a message: sessions (a gap above the break starts one) and first-to-last span, seconds
-    "sessions_per_conversation": f"""SELECT 1 + count(*) FILTER (WHERE gap > {SESSION_BREAK_S} * 1e6) AS x FROM (
-        SELECT conv, created_us - lag(created_us) OVER (PARTITION BY conv ORDER BY created_us) AS gap
-        FROM s_messages) GROUP BY conv""",
+    "sessions_per_conversation": f"""SELECT 1 + count(*) FILTER (WHERE gap_us > {SESSION_BREAK_S} * 1e6) AS x
+                                     FROM s_gaps GROUP BY conv""",
     "active_span_s": "SELECT (max(created_us) - min(created_us)) / 1e6 AS x FROM s_messages GROUP BY conv",
     # per user: messages sent, including users who sent none
     "messages_per_user": """SELECT count(m.sender) AS x FROM s_users u LEFT JOIN s_messages m ON m.sender = u.id
@@ -118,9 +121,7 @@ UNITS_SQL: dict[str, str] = {
     "users": "SELECT count(*) FROM s_users",
     "conversations": "SELECT count(*) FROM s_conversations",
     # a session starts at a conversation's first message and after every gap longer than the session break
-    "sessions": f"""SELECT count(*) FROM (
-        SELECT created_us - lag(created_us) OVER (PARTITION BY conv ORDER BY created_us) AS gap FROM s_messages)
-        WHERE gap IS NULL OR gap > {SESSION_BREAK_S} * 1e6""",
+    "sessions": f"SELECT count(*) FROM s_gaps WHERE gap_us IS NULL OR gap_us > {SESSION_BREAK_S} * 1e6",
     # the sessions of one conversation cluster in days: its (conversation, day) pairs are the weekday's draws
     "conversation_days": f"SELECT count(*) FROM (SELECT DISTINCT conv, created_us // {US_PER_DAY} FROM s_messages)",
 }
@@ -266,17 +267,20 @@ def observe_share_spread(con: duckdb.DuckDBPyConnection, metric: str) -> tuple[f
     """Standard error of a message-level share clustered by conversation, the conversations, the effective ones.
 
     The effective conversations are how many carry the share (Kish: ``(sum den)^2 / sum den^2``; a few heavy rooms
-    make it small). The ratio estimator's linearised variance: ``k / (k - 1) * sum((num - R * den)^2) / (sum den)^2``.
+    make it small). The ratio estimator's linearised variance: ``k / (k - 1) * sum((num - R * den)^2) / (sum den)^2``,
+    expanded into integer sums that DuckDB adds exactly, so the same data gives the same bits whatever the order of
+    its groups.
     """
     if metric not in SHARE_CLUSTERS_SQL:
         raise InputError(f"unknown clustered share {metric!r}; known: {', '.join(SHARE_CLUSTERS_SQL)}")
     row = con.execute(
-        f"""WITH c AS ({SHARE_CLUSTERS_SQL[metric]}),
-                 t AS (SELECT sum(num) / sum(den) AS r, sum(den) AS d, count(*) AS k FROM c WHERE den > 0)
-            SELECT CASE WHEN k > 1 THEN sqrt(sum(power(num - r * den, 2)) * k / (k - 1)) / d END, k,
-                   d * d / sum(den * den)
-            FROM c, t WHERE den > 0 GROUP BY r, d, k"""
+        f"""WITH c AS (SELECT num::HUGEINT AS num, den::HUGEINT AS den FROM ({SHARE_CLUSTERS_SQL[metric]})
+                       WHERE den > 0)
+            SELECT count(*), sum(num), sum(den), sum(num * num), sum(num * den), sum(den * den) FROM c"""
     ).fetchone()
-    if row is None or row[0] is None:
-        return float("nan"), 0 if row is None else int(row[1]), 0.0
-    return float(row[0]), int(row[1]), float(row[2])
+    k, n, d, nn, nd, dd = (int(v or 0) for v in row) if row else (0, 0, 0, 0, 0, 0)
+    if k < 2:
+        return float("nan"), k, 0.0
+    # d^2 * sum((num - R * den)^2) with R = n / d, in integers
+    squares = nn * d * d - 2 * n * nd * d + n * n * dd
+    return math.sqrt(Fraction(squares * k, k - 1)) / (d * d), k, float(Fraction(d * d, dd))

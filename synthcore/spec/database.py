@@ -126,6 +126,14 @@ class QueryBaseline(StrictModel):
     plan: dict[str, object]
 
 
+# Defaults of a baseline capture (synthcore.baseline.explain): at most this many measured runs per (query, subject),
+# warm-ups before them, and the statement timeout. A hot-path chat query is measured in milliseconds: one that needs
+# 10 s is broken whatever its exact time, and the comparison reads it as ">= 10 s" (its improvement a lower bound).
+BASELINE_RUNS = 11
+BASELINE_WARMUP = 2
+BASELINE_TIMEOUT_MS = 10_000
+
+
 class BaselineReport(StrictModel):
     """Every catalog query measured against one schema, with the session settings fixed for the run."""
 

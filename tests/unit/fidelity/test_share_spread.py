@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from synthcore.errors import InputError
@@ -36,3 +37,18 @@ def test_read_rate_and_reply_share_spread_by_conversation() -> None:
     assert k == 3 and se == pytest.approx(_spread(np.array([1, 1, 2]), np.array([3, 1, 2])))
     with pytest.raises(InputError, match="unknown clustered share 'nope'"):
         observe_share_spread(con, "nope")
+
+
+def test_the_same_conversations_in_any_order_give_the_same_bits() -> None:
+    rng = np.random.default_rng(7)
+    conv = rng.integers(0, 50_000, 400_000)
+    reply = rng.random(conv.size) < 0.1
+    spreads = set()
+    for order in range(3):
+        con = duckdb.connect(config={"threads": 4})
+        rows = np.random.default_rng(order).permutation(conv.size)
+        messages = pa.table({"conv": conv[rows], "is_reply": reply[rows]})
+        con.register("messages", messages)
+        con.execute("CREATE TEMP TABLE s_messages AS SELECT * FROM messages")
+        spreads.add(observe_share_spread(con, "reply_share"))
+    assert len(spreads) == 1, spreads
