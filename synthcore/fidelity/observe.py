@@ -130,6 +130,8 @@ UNITS_SQL: dict[str, str] = {
 SCALAR_UNITS = {"heavy_room_message_share": "conversations"} | {
     f"profile.{f}": "users" for f in ("display_name", "avatar_url", "bio", "phone_number", "last_seen")
 }
+# A direct message read by its other member (a semi-join: each message counts once, however many receipts it has).
+READ_BY_OTHER = "id IN (SELECT message FROM s_receipts WHERE by_other AND conv_type = 'DIRECT')"
 # Message-level shares as ratios of per-conversation sums (``num`` over ``den``, one row per conversation). The
 # messages of one conversation share its members and readers, so they are not independent draws (a group message
 # has as many receipts as readers): the conversation is the sampling unit, and the noise comes from these clusters.
@@ -138,9 +140,8 @@ SHARE_CLUSTERS_SQL: dict[str, str] = {
                     LEFT JOIN (SELECT m.conv, count(*) AS n FROM s_receipts r JOIN s_messages m ON m.id = r.message
                                GROUP BY m.conv) r ON r.conv = p.id
                     WHERE p.messages > 0""",
-    "direct_read_rate": """SELECT count(DISTINCT m.id) AS den, count(DISTINCT r.message) AS num FROM s_messages m
-                           LEFT JOIN s_receipts r ON r.message = m.id AND r.by_other
-                           WHERE m.conv_type = 'DIRECT' GROUP BY m.conv""",
+    "direct_read_rate": f"""SELECT count(*) AS den, count_if({READ_BY_OTHER}) AS num FROM s_messages
+                            WHERE conv_type = 'DIRECT' GROUP BY conv""",
     "reply_share": "SELECT count(*) AS den, count_if(is_reply) AS num FROM s_messages GROUP BY conv",
     "edited_share": "SELECT count(*) AS den, count_if(is_edited) AS num FROM s_messages GROUP BY conv",
     "deleted_share": "SELECT count(*) AS den, count_if(is_deleted) AS num FROM s_messages GROUP BY conv",
@@ -151,9 +152,7 @@ SCALAR_SQL: dict[str, str] = {
     "heavy_room_message_share": """SELECT coalesce(sum(messages) FILTER (WHERE messages >= $min_messages), 0)
                                    / sum(messages) FROM s_per_conversation""",
     "read_rate": "SELECT (SELECT count(*) FROM s_receipts) / count(*) FROM s_messages",
-    "direct_read_rate": """SELECT (SELECT count(DISTINCT message) FROM s_receipts
-                                   WHERE conv_type = 'DIRECT' AND by_other)
-                           / count(*) FROM s_messages WHERE conv_type = 'DIRECT'""",
+    "direct_read_rate": f"SELECT count_if({READ_BY_OTHER}) / count(*) FROM s_messages WHERE conv_type = 'DIRECT'",
     "reply_share": "SELECT avg(is_reply::INT) FROM s_messages",
     "edited_share": "SELECT avg(is_edited::INT) FROM s_messages",
     "deleted_share": "SELECT avg(is_deleted::INT) FROM s_messages",

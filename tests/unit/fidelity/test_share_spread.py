@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from synthcore.errors import InputError
-from synthcore.fidelity.observe import observe_share_spread
+from synthcore.fidelity.observe import observe_scalar, observe_share_spread
 
 
 def _spread(num: np.ndarray, den: np.ndarray) -> float:
@@ -52,3 +52,20 @@ def test_the_same_conversations_in_any_order_give_the_same_bits() -> None:
         con.execute("CREATE TEMP TABLE s_messages AS SELECT * FROM messages")
         spreads.add(observe_share_spread(con, "reply_share"))
     assert len(spreads) == 1, spreads
+
+
+def test_direct_read_rate_counts_each_message_read_by_its_other_member_once() -> None:
+    con = duckdb.connect()
+    # direct conversation 1: message 10 read twice by the other member, 11 only by its sender, 12 unread;
+    # direct conversation 2: message 20 read once; group conversation 3: message 30 read (not counted)
+    con.execute(
+        """CREATE TEMP TABLE s_messages AS SELECT * FROM (VALUES (10, 1, 'DIRECT'), (11, 1, 'DIRECT'),
+           (12, 1, 'DIRECT'), (20, 2, 'DIRECT'), (30, 3, 'GROUP')) t(id, conv, conv_type)"""
+    )
+    con.execute(
+        """CREATE TEMP TABLE s_receipts AS SELECT * FROM (VALUES (10, true, 'DIRECT'), (10, true, 'DIRECT'),
+           (11, false, 'DIRECT'), (20, true, 'DIRECT'), (30, true, 'GROUP')) t(message, by_other, conv_type)"""
+    )
+    assert observe_scalar(con, "direct_read_rate") == pytest.approx(2 / 4)
+    se, k, _ = observe_share_spread(con, "direct_read_rate")
+    assert k == 2 and se == pytest.approx(_spread(np.array([1, 1]), np.array([3, 1])))
