@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import binom
 
 from synthcore.fidelity.simulated import SIMULATION_SEED, SimulatedShape, simulate_shape
 from synthcore.fidelity.targets import CategoryTarget, NumericTarget, ScalarTarget, Targets
@@ -28,6 +27,7 @@ from synthcore.spec.metrics_pack import ACTIVITY_EDGES, SESSION_BREAK_S, TIME_ED
 from synthcore.stats.distances import bin_masses
 from synthcore.stats.laws import (
     below,
+    binomial_cdf,
     cdf,
     discrete_quantiles,
     integer_edges,
@@ -252,7 +252,7 @@ def session_targets(spec: DistributionSpec, counts: Counts) -> list[NumericTarge
         within += gaps * masses_from_below(cdf(gap_class.gaps_s, fine) / max(1.0 - q, 1e-12))
         sizes, repeats = np.unique(n[in_class], return_counts=True)
         # P(1 + B < e) = P(B <= e - 2) for every conversation size, weighted by how many conversations have it
-        below_sessions += (repeats[:, None] * binom.cdf(edges[None, :] - 2, sizes[:, None] - 1, q)).sum(axis=0)
+        below_sessions += (repeats[:, None] * binomial_cdf(edges[None, :] - 2, sizes[:, None] - 1, q)).sum(axis=0)
     single = float((size_class < 0).sum())  # one message: one session
     below_sessions += single * (edges > 1)
     return [

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtr
+from scipy.special import bdtr, ndtr
 
 from synthcore.errors import InputError
 from synthcore.generate.tables.read_receipts import MEDIUM_CAP_S, MIN_DELAY_S
@@ -22,6 +22,12 @@ def power_law_cdf(x: ArrayLike, alpha: float, xmin: float, xmax: float) -> NDArr
     a = alpha - 1.0
     xs = np.clip(np.asarray(x, dtype=np.float64), xmin, xmax)
     return np.asarray((1.0 - (xmin / xs) ** a) / (1.0 - (xmin / xmax) ** a))
+
+
+def binomial_cdf(k: ArrayLike, n: ArrayLike, p: float) -> NDArray[np.float64]:
+    """P(B <= k) for B ~ Binomial(n, p), elementwise over integer ``k`` and ``n`` (0 below 0, 1 from ``n`` on)."""
+    ks, ns = np.asarray(k, dtype=np.float64), np.asarray(n, dtype=np.float64)
+    return np.asarray(np.where(ks < 0, 0.0, bdtr(np.minimum(ks, ns), ns, p)))
 
 
 def cdf(dist: Distribution, x: ArrayLike) -> NDArray[np.float64]:

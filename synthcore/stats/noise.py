@@ -66,11 +66,11 @@ def clustered_share_critical(
     """
     if clusters < 2 or not math.isfinite(standard_error):
         return 1.0
-    from scipy.stats import t
+    from scipy.special import stdtrit
 
     scale = 1.0 + (clusters / target_clusters if target_clusters else 0.0)
     freedom = max((effective_clusters if effective_clusters is not None else clusters) - 1.0, 1.0)
-    return float(t.ppf(1.0 - FALSE_ALARM / 2, freedom)) * standard_error * math.sqrt(scale)
+    return float(stdtrit(freedom, 1.0 - FALSE_ALARM / 2)) * standard_error * math.sqrt(scale)
 
 
 def _normal_quantile(q: float) -> float:
