@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from scipy.stats import binom
 
 from synthcore.fidelity.spec_targets import messages_per_conversation
 from synthcore.generate.draws import draw_int
@@ -8,7 +9,7 @@ from synthcore.spec.bands import Band, resolve_counts
 from synthcore.spec.distribution import DistributionSpec, Geometric, Histogram, LogNormal, PowerLaw
 from synthcore.spec.io import DEFAULT_SPEC_PATH, load_model
 from synthcore.stats.distances import bin_masses, ks_distance
-from synthcore.stats.laws import below, discrete_quantiles, integer_edges, masses_from_below
+from synthcore.stats.laws import below, binomial_cdf, discrete_quantiles, integer_edges, masses_from_below
 
 DISTS = [
     PowerLaw(alpha=2.5, xmin=21, xmax=256),
@@ -54,3 +55,10 @@ def test_a_law_the_band_cannot_hold_is_the_target_stretched_and_named() -> None:
         observed = bin_masses(sizes, np.ones(sizes.size), [*target.lower_edges, np.inf])
         assert ks_distance(observed, target.expected) < 1e-3
     assert messages_per_conversation(spec, counts)[2] == {}
+
+
+def test_binomial_cdf_equals_scipy_stats_everywhere_including_outside_the_support() -> None:
+    k = np.arange(-3, 40)[None, :]
+    n = np.array([0, 1, 2, 5, 30])[:, None]
+    for p in (0.0, 0.1, 0.5, 0.99, 1.0):
+        np.testing.assert_allclose(binomial_cdf(k, n, p), binom.cdf(k, n, p), rtol=0, atol=1e-12)
