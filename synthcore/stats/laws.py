@@ -26,8 +26,8 @@ def power_law_cdf(x: ArrayLike, alpha: float, xmin: float, xmax: float) -> NDArr
 
 def binomial_cdf(k: ArrayLike, n: ArrayLike, p: float) -> NDArray[np.float64]:
     """P(B <= k) for B ~ Binomial(n, p), elementwise over integer ``k`` and ``n`` (0 below 0, 1 from ``n`` on)."""
-    ks, ns = np.asarray(k, dtype=np.float64), np.asarray(n, dtype=np.float64)
-    return np.asarray(np.where(ks < 0, 0.0, bdtr(np.minimum(ks, ns), ns, p)))
+    ks, ns = np.floor(np.asarray(k)).astype(np.int64), np.asarray(n, dtype=np.int64)
+    return np.asarray(np.where(ks < 0, 0.0, bdtr(np.clip(ks, 0, ns), ns, p)))
 
 
 def cdf(dist: Distribution, x: ArrayLike) -> NDArray[np.float64]:
