@@ -18,6 +18,16 @@ from synthcore.spec.metrics_pack import round_significant
 MAX_EPSILON = 100.0
 
 
+def check_epsilon(epsilon: float) -> None:
+    """Refuse a total epsilon outside (0, MAX_EPSILON].
+
+    Raises:
+        InputError: naming the value.
+    """
+    if not 0 < epsilon <= MAX_EPSILON:
+        raise InputError(f"epsilon must be > 0 and <= {MAX_EPSILON} (got {epsilon})")
+
+
 @dataclass(frozen=True)
 class LedgerEntry:
     """One noised release: where it is in the pack, the epsilon it spent and its L1 sensitivity."""
@@ -36,8 +46,7 @@ class EpsilonLedger:
     entries: list[LedgerEntry] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if not 0 < self.epsilon <= MAX_EPSILON:
-            raise InputError(f"epsilon must be > 0 and <= {MAX_EPSILON} (got {self.epsilon})")
+        check_epsilon(self.epsilon)
 
     @property
     def per_release(self) -> float:

@@ -27,7 +27,7 @@ from synthcore.errors import InputError, PrivacyViolation
 from synthcore.sample.assembly import Cells, assemble_tree
 from synthcore.sample.disclosure import DisclosurePolicy, DisclosureTally
 from synthcore.sample.keyed_ids import AnonymizationKey
-from synthcore.sample.noise import EpsilonLedger
+from synthcore.sample.noise import EpsilonLedger, check_epsilon
 from synthcore.sample.queries import QUERIES
 from synthcore.spec import metrics_pack as mp
 from synthcore.spec.distribution import DEVICE_TYPES, MEDIA_TYPES, MESSAGE_TYPES
@@ -61,6 +61,8 @@ class SampleOptions:
             raise InputError(f"window_days must be between 1 and 3650 (got {self.window_days})")
         if self.window_end is not None and self.window_end.tzinfo is None:
             raise InputError(f"window_end must carry a time zone (got {self.window_end.isoformat()})")
+        if self.epsilon is not None:
+            check_epsilon(self.epsilon)  # before any query runs
 
 
 @dataclass

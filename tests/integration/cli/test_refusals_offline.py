@@ -187,6 +187,18 @@ CASES = [
         env=KEY,
     ),
     Case(
+        "sample-epsilon-zero",
+        ("sample", "--dsn", "host=/nonexistent port=1 dbname=x", "--out", "pack.json", "--epsilon", "0"),
+        ("epsilon must be > 0 and <= 100.0 (got 0.0)",),
+        env=KEY,
+    ),
+    Case(
+        "sample-epsilon-above-the-cap",
+        ("sample", "--dsn", "host=/nonexistent port=1 dbname=x", "--out", "pack.json", "--epsilon", "101"),
+        ("epsilon must be > 0 and <= 100.0 (got 101.0)",),
+        env=KEY,
+    ),
+    Case(
         "sample-no-key",
         ("sample", "--dsn", "host=/nonexistent", "--out", "pack.json"),
         ("ANONYMIZATION_SALT is not set",),
