@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -264,16 +266,44 @@ def _generate(
         for chunk in range(chunks):
             generate_chunk(plan, chunk, chunks, out_dir, band, seed, on_progress)
     else:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            futures = [
-                pool.submit(_run_chunk, spec.model_dump_json(), counts, seed, band, c, chunks, str(out_dir))
-                for c in range(chunks)
-            ]
-            for done, future in enumerate(as_completed(futures), start=1):
-                future.result()
-                if on_progress:
-                    on_progress(done, chunks)
+        _generate_in_parallel(plan, out_dir, band, seed, chunks, workers, on_progress)
     report = finalize_report(out_dir, chunks)
     if report is None:
         raise OutputError(f"{out_dir}: chunk reports are missing after generation")
     return report
+
+
+def _generate_in_parallel(
+    plan: DatasetPlan,
+    out_dir: Path,
+    band: str,
+    seed: str,
+    chunks: int,
+    workers: int,
+    on_progress: ProgressCallback | None,
+) -> None:
+    """Write every chunk with ``workers`` at once: this process (in a thread) and ``workers - 1`` spawned processes.
+
+    This process already holds the imports and the plan, so it works too instead of starting one more interpreter
+    (about 0.6 CPU-seconds). Each gets one chunk at a time, this process from the end and the pool from the start,
+    so that whichever finishes first takes the next one. The first failure stops handing out chunks and is raised.
+    """
+    pending = deque(range(chunks))
+    spec_json = plan.spec.model_dump_json()
+    with ThreadPoolExecutor(1) as own, ProcessPoolExecutor(workers - 1, mp_context=get_context("spawn")) as pool:
+        mine: Future[ChunkReport] | None = None
+        running: set[Future[Any]] = set()
+        done = 0
+        while pending or running:
+            if pending and mine not in running:
+                mine = own.submit(generate_chunk, plan, pending.pop(), chunks, out_dir, band, seed)
+                running.add(mine)
+            while pending and len(running - {mine}) < workers - 1:
+                args = (spec_json, plan.counts, seed, band, pending.popleft(), chunks, str(out_dir))
+                running.add(pool.submit(_run_chunk, *args))
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                future.result()
+                done += 1
+                if on_progress:
+                    on_progress(done, chunks)
