@@ -72,7 +72,7 @@ def draw_histogram(dist: Histogram, rng: np.random.Generator, size: int) -> np.n
     """Pick a bin by weight, then a uniform point inside it."""
     edges = np.asarray(dist.edges)
     weights = np.asarray(dist.weights)
-    bins = rng.choice(weights.size, size=size, p=weights / weights.sum())
+    bins = draw_choice(rng, weights, size)
     return edges[bins] + rng.random(size) * (edges[bins + 1] - edges[bins])
 
 
