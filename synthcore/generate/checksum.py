@@ -6,17 +6,21 @@ order. Row hashes are DuckDB's ``hash`` over every column (DuckDB is pinned in t
 
 from __future__ import annotations
 
-from functools import cache
+import threading
 
 import duckdb
 import pyarrow as pa
 
 MODULUS = 2**64
+_THIS_THREAD = threading.local()
 
 
-@cache
 def _connection() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(config={"threads": 1})
+    """This thread's DuckDB connection (chunks are generated in several threads; a connection serves one at a time)."""
+    conn: duckdb.DuckDBPyConnection | None = getattr(_THIS_THREAD, "conn", None)
+    if conn is None:
+        conn = _THIS_THREAD.conn = duckdb.connect(config={"threads": 1})
+    return conn
 
 
 def table_checksum(table: pa.Table) -> int:
