@@ -216,7 +216,7 @@ def generate_dataset(
         chunks: number of chunks; about 1.25M messages per chunk when None.
         only_chunk: generate just this chunk (its report is returned).
         workers: chunks generated at once when generating all; defaults to the CPU count (see OWN_THREADS).
-        on_progress: called with (done, total) blocks (or chunks when running in processes).
+        on_progress: called with (done, total) blocks (or chunks when several workers run).
 
     Returns:
         The generation report, or the chunk report when ``only_chunk`` is set.
