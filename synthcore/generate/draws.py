@@ -107,6 +107,12 @@ def draw_choice(rng: np.random.Generator, shares: np.ndarray, size: int) -> np.n
     return searchsorted_unit(cdf, rng.random(size))
 
 
+_CELLS = 4096  # cells of the lookup in searchsorted_unit: a power of two
+_LOOKUP_MIN_SIZE = 4 * _CELLS  # below this, building or finding the table costs more than it saves
+_LOOKUP_MIN_EDGES = 16  # a binary search over fewer values is as fast (a few categories: 2x faster)
+_LOOKUP_MAX_INSIDE = 4  # more values of ``cum`` in one cell than this: a plain binary search
+
+
 def searchsorted_unit(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
     """``np.searchsorted(cum, u, side="right")`` for ascending ``cum`` and ``u`` in [0, 1), by a lookup table.
 
@@ -115,7 +121,7 @@ def searchsorted_unit(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
     """
     if u.size < _LOOKUP_MIN_SIZE or cum.size < _LOOKUP_MIN_EDGES:
         return np.searchsorted(cum, u, side="right")
-    below, inside = _lookup(cum.tobytes())
+    below, inside = _lookup(np.asarray(cum, dtype=np.float64).tobytes())
     if inside is None:
         return np.searchsorted(cum, u, side="right")
     cell = (u * _CELLS).astype(np.intp)
@@ -123,12 +129,6 @@ def searchsorted_unit(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
     for bound in inside:
         bins += u >= bound[cell]
     return bins
-
-
-_CELLS = 4096
-_LOOKUP_MIN_SIZE = 4 * _CELLS  # below this, building or finding the table costs more than it saves
-_LOOKUP_MIN_EDGES = 16  # a binary search over fewer values is as fast (a few categories: 2x faster)
-_LOOKUP_MAX_INSIDE = 4  # more values of ``cum`` in one cell than this: a plain binary search
 
 
 @lru_cache(maxsize=256)
