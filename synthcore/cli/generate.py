@@ -20,7 +20,7 @@ def generate(
     spec: Path | None = typer.Option(None, help="Distribution spec JSON (default: specs/distribution-spec.json)."),
     chunks: int | None = typer.Option(None, min=1, help="Number of chunks (default: about 1.25M messages each)."),
     chunk: int | None = typer.Option(None, min=0, help="Generate only this chunk (0-based)."),
-    workers: int | None = typer.Option(None, min=1, help="Processes when generating every chunk (default: CPUs)."),
+    workers: int | None = typer.Option(None, min=1, help="Chunks generated at once (default: CPUs)."),
     users: int | None = typer.Option(None, help="Override the band's user count."),
     conversations: int | None = typer.Option(None, help="Override the band's conversation count."),
     messages: int | None = typer.Option(None, help="Override the band's message count."),

@@ -65,14 +65,22 @@ def stream(purpose: Purpose, block: int, root: int) -> np.random.Generator:
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_VERSION_CLEAR, _VERSION = np.uint64(~0xF000 & 2**64 - 1), np.uint64(0x4000)
+_VARIANT_CLEAR, _VARIANT = np.uint64(2**62 - 1), np.uint64(2**63)
 
 
 def mix64(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser: a bijection on uint64, applied element-wise."""
+    """SplitMix64 finaliser: a bijection on uint64, applied element-wise (in place on one new array)."""
     z = x + _GOLDEN
-    z = (z ^ (z >> np.uint64(30))) * _M1
-    z = (z ^ (z >> np.uint64(27))) * _M2
-    return z ^ (z >> np.uint64(31))
+    shifted = z >> np.uint64(30)
+    z ^= shifted
+    z *= _M1
+    np.right_shift(z, np.uint64(27), out=shifted)
+    z ^= shifted
+    z *= _M2
+    np.right_shift(z, np.uint64(31), out=shifted)
+    z ^= shifted
+    return z
 
 
 def _id_keys(space: IdSpace, root: int) -> tuple[np.uint64, np.uint64]:
@@ -87,10 +95,13 @@ def keyed_uuids(space: IdSpace, index: np.ndarray, root: int, valid: np.ndarray 
     """
     k1, k2 = _id_keys(space, root)
     idx = index.astype(np.uint64, copy=False)
+    high, low = mix64(idx ^ k1), mix64(idx ^ k2)
+    # big-endian bytes 6 and 8: the version nibble (4) and the variant bits (10), set on the words before storing
+    high &= _VERSION_CLEAR
+    high |= _VERSION
+    low &= _VARIANT_CLEAR
+    low |= _VARIANT
     words = np.empty((idx.size, 2), dtype=">u8")
-    words[:, 0] = mix64(idx ^ k1)
-    words[:, 1] = mix64(idx ^ k2)
-    raw = words.view(np.uint8).reshape(idx.size, 16)
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
-    return uuid_array(raw, valid)
+    words[:, 0] = high
+    words[:, 1] = low
+    return uuid_array(words, valid)

@@ -7,6 +7,7 @@ and a slice of the corpus without a per-row loop. Never real words, names or per
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 
 import numpy as np
@@ -19,6 +20,8 @@ _VOWELS = "aeiou"
 # 2M syllables (~5 MB) with a space after about a third of them; blocks needing more text wrap around.
 _CORPUS_SYLLABLES = 2_000_000
 _CORPUS_SEED = 20260101
+_CORPUS_LOCK = threading.Lock()
+_REPEATED: dict[bool, np.ndarray] = {}  # the corpus repeated as far as the largest block so far has read
 
 
 @cache
@@ -35,6 +38,15 @@ def corpus(spaces: bool) -> np.ndarray:
     return cells[keep]
 
 
+def _repeated_corpus(spaces: bool, size: int) -> np.ndarray:
+    """The corpus repeated to at least ``size`` bytes; kept for the next blocks, so that text is a slice, not a copy."""
+    text = _REPEATED.get(spaces)
+    if text is None or text.size < size:
+        base = corpus(spaces)
+        text = _REPEATED[spaces] = np.tile(base, -(-size // base.size))
+    return text
+
+
 def gibberish(
     rng: np.random.Generator, lengths: np.ndarray, valid: np.ndarray | None = None, *, spaces: bool = True
 ) -> pa.StringArray:
@@ -45,13 +57,9 @@ def gibberish(
     total = int(offsets[-1])
     if total >= 2**31:
         raise ValueError(f"{total} characters of text in one block exceed Arrow's 2 GiB string limit")
-    text = corpus(spaces)
-    start = int(rng.integers(0, text.size))
-    if start + total <= text.size:
-        data = text[start : start + total]
-    else:
-        reps = (start + total) // text.size + 1
-        data = np.tile(text, reps)[start : start + total]
+    with _CORPUS_LOCK:  # chunks generated in threads share the corpus: the first builds it, the others wait
+        start = int(rng.integers(0, corpus(spaces).size))
+        data = _repeated_corpus(spaces, start + total)[start : start + total]
     return pa.StringArray.from_buffers(
         lengths.size, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data), validity(valid)
     )

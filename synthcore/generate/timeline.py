@@ -66,10 +66,10 @@ def session_times(rng: np.random.Generator, counts: np.ndarray, sessions: Sessio
     first = np.zeros(total, dtype=bool)
     first[starts] = True
     mins = np.array([c.min_messages for c in sessions.by_size])
-    size_class = np.repeat(np.searchsorted(mins, counts, side="right") - 1, counts)
+    size_class = np.searchsorted(mins, counts, side="right") - 1
     gaps = np.zeros(total)
     for k, gap_class in enumerate(sessions.by_size):  # a handful of size classes, not rows
-        rows = np.flatnonzero((size_class == k) & ~first)
+        rows = _ranges(starts[size_class == k] + 1, counts[size_class == k] - 1)  # all but each first message
         gaps[rows] = draw(gap_class.gaps_s, rng, rows.size)
     window_s = (timeline.end_us - timeline.start_us) / US_PER_S
     between = gaps > sessions.break_s
@@ -97,6 +97,12 @@ def session_times(rng: np.random.Generator, counts: np.ndarray, sessions: Sessio
     offset = wsum - np.repeat(wsum[session_start], np.diff(np.append(session_start, total)))
     times = np.minimum(timeline.to_us(op) + offset.astype(np.int64), timeline.end_us - 1)
     return strictly_increasing(times, counts)
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The concatenated ranges ``starts[i] .. starts[i] + lengths[i] - 1``, ascending when the ranges are."""
+    ends = np.cumsum(lengths)
+    return np.arange(int(ends[-1]) if ends.size else 0) + np.repeat(starts - (ends - lengths), lengths)
 
 
 def strictly_increasing(times_us: np.ndarray, counts: np.ndarray) -> np.ndarray:

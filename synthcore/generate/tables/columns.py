@@ -47,11 +47,17 @@ def joined(*parts: pa.Array | str) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "")
 
 
+def integers(values: np.ndarray) -> pa.Array:
+    """``int64`` array from integers (zero-copy when they already are int64)."""
+    data = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), data.size, [None, pa.py_buffer(data)])
+
+
 def numbers(values: np.ndarray) -> pa.Array:
     """Decimal text of integers, e.g. for synthetic addresses."""
-    return pc.cast(pa.array(values), pa.string())
+    return pc.cast(integers(values), pa.string())
 
 
 def bools(values: np.ndarray) -> pa.Array:
-    """Boolean array from a numpy mask."""
-    return pa.array(values, pa.bool_())
+    """Boolean array from a numpy mask, bit-packed directly (``pa.array`` would also import ``numpy.ma``)."""
+    return pa.Array.from_buffers(pa.bool_(), values.size, [None, pa.py_buffer(np.packbits(values, bitorder="little"))])

@@ -13,7 +13,7 @@ import pyarrow as pa
 from synthcore.generate.draws import draw, draw_choice, draw_int
 from synthcore.generate.plan import DatasetPlan
 from synthcore.generate.seeding import IdSpace, Purpose, keyed_uuids, stream
-from synthcore.generate.tables.columns import bools, joined, labels, numbers, take, timestamps
+from synthcore.generate.tables.columns import bools, integers, joined, labels, numbers, take, timestamps
 from synthcore.generate.tables.conversations import ConversationBlock
 from synthcore.generate.tables.members import MemberBlock
 from synthcore.generate.text import gibberish
@@ -128,7 +128,7 @@ def attachments_table(plan: DatasetPlan, block: int, msgs: MessageBlock) -> pa.T
         take(msgs.ids, media),
         labels(media_type, MEDIA_TYPES),
         labels(mime, mime_names),
-        pa.array(size, pa.int64()),
+        integers(size),
         joined(FILES_PREFIX, numbers(index), labels(mime, extensions)),
         timestamps(msgs.created_us[media]),
     ]

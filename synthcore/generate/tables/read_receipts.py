@@ -47,10 +47,10 @@ def draw_receipts(
     first = 1 + np.floor(rng.random(n) * (size - readers)).astype(np.int64)
 
     message = np.repeat(np.arange(n, dtype=np.int64), readers)
-    step = np.arange(message.size) - np.repeat(np.cumsum(readers) - readers, readers)
-    start = members.offsets[msgs.conv[message]]
-    sender_pos = msgs.sender[message] - start
-    reader = start + (sender_pos + first[message] + step) % size[message]
+    start = members.offsets[msgs.conv]  # per message: its conversation's first member row
+    # a message's i-th reader sits ``first + i`` places after its sender, round the conversation's members
+    places = np.repeat(msgs.sender - start + first - (np.cumsum(readers) - readers), readers) + np.arange(message.size)
+    reader = start[message] + places % size[message]
     return ReceiptBlock(message, reader, msgs.created_us[message] + _delays_us(plan, rng, message.size))
 
 

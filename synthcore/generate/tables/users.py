@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 from synthcore.generate.draws import draw_choice, draw_int
 from synthcore.generate.plan import DatasetPlan
 from synthcore.generate.seeding import IdSpace, Purpose, keyed_uuids, stream
-from synthcore.generate.tables.columns import joined, labels, numbers, timestamps
+from synthcore.generate.tables.columns import bools, joined, labels, numbers, timestamps
 from synthcore.generate.text import gibberish
 from synthcore.generate.timeline import US_PER_S
 from synthcore.spec.distribution import DEVICE_TYPES
@@ -38,13 +38,13 @@ def build_users(plan: DatasetPlan, block: int) -> pa.Table:
     phone_format = rng.integers(0, 2, n)
     phone_number = np.where(phone_format == 0, rng.integers(0, 100, n), rng.integers(0, 1000, n))
     phone = pc.if_else(
-        pa.array(phone_format == 0),
+        bools(phone_format == 0),
         joined(PHONE_FORMATS[0][0], pc.utf8_lpad(numbers(phone_number), 2, "0")),
         joined(PHONE_FORMATS[1][0], pc.utf8_lpad(numbers(phone_number), 3, "0")),
     )
-    phone = pc.if_else(pa.array(has["phone_number"]), phone, pa.scalar(None, pa.string()))
+    phone = pc.if_else(bools(has["phone_number"]), phone, pa.scalar(None, pa.string()))
     avatar = pc.if_else(
-        pa.array(has["avatar_url"]), joined(AVATAR_PREFIX, numbers(index), ".png"), pa.scalar(None, pa.string())
+        bools(has["avatar_url"]), joined(AVATAR_PREFIX, numbers(index), ".png"), pa.scalar(None, pa.string())
     )
     bio = gibberish(rng, np.clip(rng.lognormal(3.8, 0.7, n), 5, 280).astype(np.int64), has["bio"])
     dm = users.device_mix

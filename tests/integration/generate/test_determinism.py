@@ -21,7 +21,8 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 def test_same_seed_any_chunking_same_data(tmp_path, ci_dataset):
     _, three_chunks = ci_dataset
     one = generate_dataset(tmp_path / "one", band=Band.CI, seed="s1", chunks=1, workers=1)
-    seven = generate_dataset(tmp_path / "seven", band=Band.CI, seed="s1", chunks=7, workers=2)
+    # three workers: two threads of this process and one spawned process
+    seven = generate_dataset(tmp_path / "seven", band=Band.CI, seed="s1", chunks=7, workers=3)
     assert _checksums(one) == _checksums(seven) == _checksums(three_chunks)
     assert one.tables["messages"].rows == 50_000
 

@@ -6,8 +6,10 @@ from synthcore.errors import InputError
 from synthcore.generate.draws import (
     allocate_exact,
     draw_binned,
+    draw_choice,
     draw_power_law,
     power_law_mean,
+    searchsorted_unit,
     solve_power_law_xmax,
 )
 from synthcore.generate.seeding import IdSpace, Purpose, keyed_uuids, root_entropy, stream
@@ -41,6 +43,24 @@ def test_uuids_unique_version4_and_stable():
     again = keyed_uuids(IdSpace.MESSAGES, np.arange(100_000, 100_010), root)
     assert again.to_pylist() == ids.slice(100_000, 10).to_pylist()
     assert keyed_uuids(IdSpace.USERS, np.arange(3), root).to_pylist() != ids.slice(0, 3).to_pylist()
+
+
+@pytest.mark.parametrize("case", range(40))
+def test_lookup_search_and_choice_equal_numpy(case):
+    """The lookup-table search is numpy's searchsorted, and draw_choice is Generator.choice, value for value."""
+    rng = np.random.default_rng(case)
+    size = int(rng.integers(1, 60))
+    weights = rng.random(size) ** int(rng.integers(1, 12))  # high powers crowd edges into a few cells
+    if case % 4 == 0:
+        weights[rng.integers(0, size, size // 2)] = 0.0  # repeated edges
+    cum = np.cumsum(weights) / weights.sum()
+    u = rng.random(100_000)
+    edges = np.concatenate([cum[cum < 1.0], np.arange(4096) / 4096])  # values on the table's and the law's edges
+    u[:200] = edges[rng.integers(0, edges.size, 200)]
+    assert np.array_equal(searchsorted_unit(cum, u), np.searchsorted(cum, u, side="right"))
+    shares = weights + 0.01
+    mine, numpys = np.random.default_rng(case), np.random.default_rng(case)
+    assert np.array_equal(draw_choice(mine, shares, 50_000), numpys.choice(size, 50_000, p=shares / shares.sum()))
 
 
 def test_allocate_exact_hits_total_and_minimum():
