@@ -295,12 +295,12 @@ def _generate_in_parallel(
     """
     threads = min(workers, OWN_THREADS)
     pending = deque(range(chunks))
-    spec_json = plan.spec.model_dump_json()
     with contextlib.ExitStack() as stack:
         own = stack.enter_context(ThreadPoolExecutor(threads))
-        pool = None
+        pool, spec_json = None, ""
         if workers > threads:
             pool = stack.enter_context(ProcessPoolExecutor(workers - threads, mp_context=get_context("spawn")))
+            spec_json = plan.spec.model_dump_json()
         mine: set[Future[Any]] = set()
         theirs: set[Future[Any]] = set()
         done = 0

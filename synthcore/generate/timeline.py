@@ -69,7 +69,7 @@ def session_times(rng: np.random.Generator, counts: np.ndarray, sessions: Sessio
     size_class = np.searchsorted(mins, counts, side="right") - 1
     gaps = np.zeros(total)
     for k, gap_class in enumerate(sessions.by_size):  # a handful of size classes, not rows
-        rows = _ranges(starts[size_class == k] + 1, counts[size_class == k] - 1)  # all but each first message
+        rows = ranges(starts[size_class == k] + 1, counts[size_class == k] - 1)  # all but each first message
         gaps[rows] = draw(gap_class.gaps_s, rng, rows.size)
     window_s = (timeline.end_us - timeline.start_us) / US_PER_S
     between = gaps > sessions.break_s
@@ -99,7 +99,7 @@ def session_times(rng: np.random.Generator, counts: np.ndarray, sessions: Sessio
     return strictly_increasing(times, counts)
 
 
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The concatenated ranges ``starts[i] .. starts[i] + lengths[i] - 1``, ascending when the ranges are."""
     ends = np.cumsum(lengths)
     return np.arange(int(ends[-1]) if ends.size else 0) + np.repeat(starts - (ends - lengths), lengths)

@@ -14,7 +14,7 @@ from synthcore.generate.tables.columns import take, timestamps
 from synthcore.generate.tables.conversations import ConversationBlock
 from synthcore.generate.tables.members import MemberBlock
 from synthcore.generate.tables.messages import MessageBlock
-from synthcore.generate.timeline import US_PER_S
+from synthcore.generate.timeline import US_PER_S, ranges
 from synthcore.spec.tables import TABLE_SCHEMAS
 
 MIN_DELAY_S = 0.1
@@ -49,7 +49,7 @@ def draw_receipts(
     message = np.repeat(np.arange(n, dtype=np.int64), readers)
     start = members.offsets[msgs.conv]  # per message: its conversation's first member row
     # a message's i-th reader sits ``first + i`` places after its sender, round the conversation's members
-    places = np.repeat(msgs.sender - start + first - (np.cumsum(readers) - readers), readers) + np.arange(message.size)
+    places = ranges(msgs.sender - start + first, readers)
     reader = start[message] + places % size[message]
     return ReceiptBlock(message, reader, msgs.created_us[message] + _delays_us(plan, rng, message.size))
 
